@@ -1,0 +1,139 @@
+"""The ``entcli`` Typer application and its entry point, with the one error handler at the top.
+
+Start-up is kept light: command modules import NumPy and the core inside their bodies, so building
+the command tree (``--help``, ``--version``, shell completion) never loads NumPy or rich.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from typing import Any, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from entcli.errors import EntcliError
+
+# Typer vendors its own Click: these are the classes its parser raises (not the `click` package's).
+from typer._click.exceptions import ClickException, NoArgsIsHelpError  # noqa: E402  isort: skip
+
+#: A token that is a negative number (or a list of numbers starting with one): "-1", "-0.5,1,2", "-inf".
+NEGATIVE_NUMBER = re.compile(r"^-(\d|\.\d|inf\b|infinity\b|nan\b)", re.IGNORECASE)
+
+
+def protect_negative_numbers(args: list[str]) -> list[str]:
+    """Let ``entcli softmax -1 0 2.5`` work without ``--``: prefix negative numbers with a space.
+
+    The parser treats a token as an option only when it starts with '-', so " -1" is a value; every
+    reader of numbers (Python's float, our value parser) ignores the leading space. No option of entcli
+    is spelt with a digit, so nothing that starts with "-<digit>" was ever an option.
+    """
+    return [" " + a if NEGATIVE_NUMBER.match(a) else a for a in args]
+
+
+class EntcliGroup(TyperGroup):
+    """Typer's group, with negative numbers protected before any parsing."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, protect_negative_numbers(args))
+
+
+app = typer.Typer(
+    cls=EntcliGroup,
+    name="entcli",
+    help="Entropy, cross-entropy, KL divergence and their gradients, for discrete distributions.\n\n"
+    "Give one distribution as numbers (entcli entropy 0.2 0.3 0.5), or many, one per row, from a file "
+    "(-i FILE) or piped stdin (CSV, TSV, whitespace, JSON, JSON Lines, .npy).",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            v = version("entcli")
+        except PackageNotFoundError:  # running from a source tree that is not installed
+            v = "unknown"
+        typer.echo(f"entcli {v}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Optional[bool] = typer.Option(
+        None, "--version", callback=_version, is_eager=True, help="Print 'entcli X.Y.Z' and exit."
+    ),
+) -> None:
+    """Entropy, cross-entropy, KL divergence and their gradients, for discrete distributions."""
+
+
+def _register() -> None:
+    from entcli.cli.commands import register
+
+    register(app)
+
+
+_register()
+
+
+def _error(message: str, hint: str | None = None) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    if hint:
+        print(f"hint: {hint}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run entcli with ``argv`` (default: sys.argv[1:]) and exit with its code (see SPEC: 0/1/2/70/130)."""
+    code = run(argv)
+    sys.exit(code)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run entcli and return its exit code; every error becomes ``error: …`` on stderr, never a traceback."""
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=argv, prog_name="entcli", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except EntcliError as e:
+        _error(e.message, e.hint)
+        return e.exit_code
+    except NoArgsIsHelpError as e:
+        print(e.ctx.get_help() if e.ctx else "", file=sys.stderr)
+        return 2
+    except ClickException as e:
+        ctx = getattr(e, "ctx", None)
+        where = f"entcli {ctx.info_name}" if ctx is not None and ctx.info_name != "entcli" else "entcli"
+        _error(e.format_message(), f"see '{where} --help'")
+        return 2
+    except typer.Abort:
+        return 130
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return _closed_pipe()
+    except Exception as e:  # the one guard at the top: a bug, not the user's fault
+        if os.environ.get("ENTCLI_DEBUG"):
+            raise
+        _error(
+            f"internal error ({type(e).__name__}: {e})",
+            "this is a bug in entcli: please report it with the command that caused it "
+            "(ENTCLI_DEBUG=1 shows the traceback)",
+        )
+        return 70
+
+
+def _closed_pipe() -> int:
+    """The reader of stdout went away (e.g. `| head -1`): stop quietly, with nothing more to flush."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 0

@@ -1,0 +1,106 @@
+"""Turning rows of numbers into probability distributions, and checking them.
+
+What the numbers are (``kind``):
+
+- ``"probs"``: probabilities, used as given after a check: finite, ≥ 0 and |Σ p − 1| ≤ tol.
+- ``"renormalize"``: probabilities whose sum is merely off: finite, ≥ 0, Σ > 0, divided by their sum.
+- ``"counts"``: non-negative counts, divided by their sum: p_i = c_i / Σ c.
+- ``"logits"``: p = softmax(z / T), computed stably; a logit of −inf is a probability of 0.
+
+Every check is vectorised: :func:`to_probabilities` returns the distributions and a boolean mask of the
+rows that failed, and :func:`describe_problem` explains one failed row (the slow path, run only for the
+rows a user is told about).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from entcli.core.logits import softmax
+from entcli.core.tolerances import DEFAULT_TOL
+
+Kind = Literal["probs", "renormalize", "counts", "logits"]
+KINDS: tuple[str, ...] = ("probs", "renormalize", "counts", "logits")
+
+@dataclass(frozen=True)
+class Problem:
+    """Why one row is not a usable distribution: ``column`` (0-based, or None for the whole row)."""
+
+    column: int | None
+    message: str
+    hint: str
+
+
+def bad_rows(x: NDArray[np.float64], kind: Kind, tol: float = DEFAULT_TOL) -> NDArray[np.bool_]:
+    """Boolean mask of the rows of ``x`` (shape (n, K)) that cannot be read as ``kind``."""
+    if kind == "logits":
+        nan_or_pinf = np.isnan(x) | (x == np.inf)
+        return nan_or_pinf.any(axis=-1) | np.all(x == -np.inf, axis=-1)
+    finite = np.isfinite(x).all(axis=-1)
+    # NaN compares False, so a NaN row is caught by `finite`, not here.
+    negative = (x < 0).any(axis=-1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.sum(x, axis=-1)
+        off = ~(np.abs(total - 1.0) <= tol) if kind == "probs" else ~(total > 0) | ~np.isfinite(total)
+    return ~finite | negative | off
+
+
+def describe_problem(row: NDArray[np.float64], kind: Kind, tol: float = DEFAULT_TOL) -> Problem:
+    """Explain why ``row`` failed :func:`bad_rows` (for error messages; not vectorised)."""
+    row = np.asarray(row, dtype=np.float64)
+    if kind == "logits":
+        for j, v in enumerate(row.tolist()):
+            if v != v or v == float("inf"):
+                return Problem(j, f"logit {v!r} is not allowed", "logits must be finite or -inf (probability 0)")
+        return Problem(None, "every logit is -inf", "at least one logit must be finite")
+    for j, v in enumerate(row.tolist()):
+        if not math.isfinite(v):
+            return Problem(j, f"value {v!r} is not finite", "every value must be a finite number")
+        if v < 0:
+            what = "count" if kind == "counts" else "probability"
+            hint = "use --logits if these are logits" if kind != "counts" else "counts must be >= 0"
+            return Problem(j, f"{what} {v!r} is negative", hint)
+    with np.errstate(over="ignore"):
+        total = float(np.sum(row))
+    if not np.isfinite(total):
+        return Problem(None, "the row's sum overflows", "scale the values down")
+    if kind == "probs":
+        if total == 0:
+            return Problem(None, "every probability is 0", "a distribution needs some mass")
+        return Problem(
+            None,
+            f"the row sums to {total:.10g}, not 1 (off by {abs(total - 1):.3g}, tolerance {tol:g})",
+            "use --renormalize to divide by the sum, --counts if these are counts, or --tol to loosen",
+        )
+    return Problem(None, "every value is 0", "a distribution needs some mass; drop or fix the row")
+
+
+def to_probabilities(
+    x: NDArray[np.float64],
+    kind: Kind = "probs",
+    temperature: float = 1.0,
+    tol: float = DEFAULT_TOL,
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Return (p, bad): the rows of ``x`` as distributions, and the mask of rows that failed the checks.
+
+    Failed rows of ``p`` hold NaN; callers drop or report them. ``temperature`` applies to logits only.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    bad = bad_rows(x, kind, tol)
+    if kind == "probs":
+        p = x
+    elif kind == "logits":
+        with np.errstate(invalid="ignore"):
+            p = softmax(x, temperature)
+    else:
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            p = x / np.sum(x, axis=-1, keepdims=True)
+    if bad.any():
+        p = p.copy() if p is x else p
+        p[bad] = np.nan
+    return p, bad

@@ -1,0 +1,54 @@
+"""Softmax, log-softmax and logsumexp over the last axis, computed stably.
+
+Every function takes logits z of shape (..., K) and works row by row on the last axis in float64.
+The row maximum is subtracted before exponentiating, so no finite logit overflows; a logit of -inf
+is a probability of exactly 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+
+def _scaled(z: ArrayLike, temperature: float) -> NDArray[np.float64]:
+    z = np.asarray(z, dtype=np.float64)
+    if temperature != 1.0:
+        if not (temperature > 0 and np.isfinite(temperature)):
+            raise ValueError(f"temperature must be finite and > 0, got {temperature!r}")
+        z = z / temperature
+    return z
+
+
+def _row_max(z: NDArray[np.float64]) -> NDArray[np.float64]:
+    m = np.max(z, axis=-1, keepdims=True)
+    # A row of all -inf has no finite maximum: shift by 0 so that it comes out as NaN, not a warning storm.
+    return np.where(np.isfinite(m), m, 0.0)
+
+
+def logsumexp(z: ArrayLike, temperature: float = 1.0) -> NDArray[np.float64]:
+    """log Σ_k exp(z_k / T) for each row, without overflow: m + log Σ exp(z/T − m), m = max z/T."""
+    z = _scaled(z, temperature)
+    m = _row_max(z)
+    with np.errstate(divide="ignore"):
+        return (m + np.log(np.sum(np.exp(z - m), axis=-1, keepdims=True)))[..., 0]
+
+
+def log_softmax(z: ArrayLike, temperature: float = 1.0) -> NDArray[np.float64]:
+    """log σ(z/T)_j = z_j/T − logsumexp(z/T), in nats; never computed as log(softmax(z))."""
+    z = _scaled(z, temperature)
+    m = _row_max(z)
+    shifted = z - m
+    with np.errstate(divide="ignore"):
+        lse = np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+    return shifted - lse
+
+
+def softmax(z: ArrayLike, temperature: float = 1.0) -> NDArray[np.float64]:
+    """σ(z/T)_j = exp(z_j/T) / Σ_k exp(z_k/T), each row summing to 1.
+
+    Example: z = (1, 2, 3) → (0.0900, 0.2447, 0.6652).
+    """
+    z = _scaled(z, temperature)
+    e = np.exp(z - _row_max(z))
+    return e / np.sum(e, axis=-1, keepdims=True)

@@ -1,0 +1,32 @@
+"""Errors a user can act on, shared by every layer (no dependencies).
+
+An :class:`InputError` means the input or the options were wrong: the command line prints
+``error: <message>`` and, on a second line, ``hint: <hint>``, and exits 2.
+"""
+
+from __future__ import annotations
+
+
+class EntcliError(Exception):
+    """Base of the errors entcli reports to users without a traceback."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class InputError(EntcliError):
+    """Bad input data or a bad option value: exit 2."""
+
+
+class MissingExtraError(EntcliError):
+    """An optional dependency is not installed: exit 2 with the ``pip install`` that brings it."""
+
+    def __init__(self, module: str, extra: str, purpose: str) -> None:
+        super().__init__(
+            f"{purpose} needs {module}, which is not installed",
+            f"pip install 'entcli[{extra}]'",
+        )

@@ -1,0 +1,202 @@
+"""Writing results: plain, CSV, TSV, JSON, JSON Lines and rich tables, a block of rows at a time.
+
+A block of results is a mapping from field name to a column: a 1-D array (one number per row),
+a 2-D array (a vector per row, e.g. ``p``), a 3-D array (a matrix per row, e.g. ``jacobian``) or a
+string (the same text on every row, e.g. ``unit``). Numbers are formatted a block at a time with
+C-level string operations, never float by float in a Python loop.
+
+Numbers round-trip: the repr of the float64 (shortest string that reads back to the same value),
+unless ``digits`` asks for that many significant digits. Strict JSON: a non-finite number is written
+as ``null`` and the row object gains ``"nonfinite": {"<field>": "inf" | "-inf" | "nan"}`` (a vector
+element as ``"<field>[<i>]"``, 0-based). Plain, CSV and TSV write ``inf``, ``-inf`` and ``nan``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping, Sequence
+from itertools import chain
+from typing import IO, Union
+
+import numpy as np
+from numpy.typing import NDArray
+
+Column = Union[NDArray, str]
+OUTPUT_FORMATS = ("table", "plain", "csv", "tsv", "json", "jsonl")
+_SEP = "\x1f"  # a separator no number or name contains, for splitting joined templates
+
+
+def format_numbers(values: NDArray, digits: int | None = None) -> list[str]:
+    """Strings for every element of ``values`` (flattened, C order): repr of float64, or ``digits`` significant."""
+    flat = np.asarray(values).ravel()
+    if flat.dtype.kind in "iub":
+        return list(map(str, flat.tolist()))
+    items = np.asarray(flat, dtype=np.float64).tolist()
+    if digits is None:
+        return list(map(repr, items))
+    return (f"%.{digits}g{_SEP}" * len(items) % tuple(items)).split(_SEP)[:-1]
+
+
+def join_groups(cells: list[str], n: int, size: int, sep: str, opening: str = "", closing: str = "") -> list[str]:
+    """Join consecutive groups of ``size`` cells: n strings ``opening + sep.join(group) + closing``."""
+    if size == 0:
+        return [opening + closing] * n
+    template = (opening + sep.join(["%s"] * size) + closing + _SEP) * n
+    return (template % tuple(cells)).split(_SEP)[:-1]
+
+
+def _json_cells(col: NDArray, digits: int | None) -> list[str]:
+    cells = format_numbers(col, digits)
+    if col.dtype.kind == "f" and not np.isfinite(col).all():
+        for j in np.flatnonzero(~np.isfinite(col.ravel())).tolist():
+            cells[j] = "null"
+    n = col.shape[0]
+    if col.ndim == 1:
+        return cells
+    if col.ndim == 2:
+        return join_groups(cells, n, col.shape[1], ", ", "[", "]")
+    inner = join_groups(cells, n * col.shape[1], col.shape[2], ", ", "[", "]")
+    return join_groups(inner, n, col.shape[1], ", ", "[", "]")
+
+
+def _nonfinite_cells(columns: Mapping[str, Column], n: int) -> list[str]:
+    """For each row, '' or ', "nonfinite": {...}' naming its non-finite numbers (the slow path, rare)."""
+    bad = np.zeros(n, dtype=bool)
+    for col in columns.values():
+        if isinstance(col, np.ndarray) and col.dtype.kind == "f":
+            bad |= ~np.isfinite(col.reshape(n, -1)).all(axis=1)
+    cells = [""] * n
+    for i in np.flatnonzero(bad).tolist():
+        entries = {}
+        for name, col in columns.items():
+            if not (isinstance(col, np.ndarray) and col.dtype.kind == "f"):
+                continue
+            row = np.atleast_1d(np.asarray(col[i]))
+            scalar = np.ndim(col[i]) == 0
+            for idx in zip(*np.nonzero(~np.isfinite(row)), strict=True):
+                key = name + ("" if scalar else "".join(f"[{j}]" for j in idx))
+                v = float(row[idx])
+                entries[key] = "nan" if v != v else ("inf" if v > 0 else "-inf")
+        cells[i] = ', "nonfinite": ' + json.dumps(entries)
+    return cells
+
+
+def _flat_header(name: str, col: NDArray, names: Sequence[str] | None) -> list[str]:
+    if col.ndim == 1:
+        return [name]
+    k = col.shape[1]
+    labels = list(names) if names is not None and len(names) == k else [str(j + 1) for j in range(k)]
+    if col.ndim == 2:
+        joiner = "_" if names is not None and len(names) == k else ""
+        return [f"{name}{joiner}{label}" for label in labels]
+    return [f"{name}_{a}_{b}" for a in labels for b in labels]
+
+
+class Writer:
+    """Writes blocks of results in one format to a text stream; call :meth:`close` at the end.
+
+    ``primary`` is the field plain output prints; ``names`` label the outcomes of vector fields in
+    CSV/TSV headers and tables; ``title`` heads a table.
+    """
+
+    def __init__(
+        self,
+        fmt: str,
+        stream: IO[str],
+        primary: str,
+        *,
+        digits: int | None = None,
+        names: Sequence[str] | None = None,
+        title: str = "",
+        color: bool = False,
+    ) -> None:
+        if fmt not in OUTPUT_FORMATS:
+            raise ValueError(f"unknown output format {fmt!r}")
+        self.fmt = fmt
+        self.stream = stream
+        self.primary = primary
+        self.digits = digits
+        self.names = list(names) if names is not None else None
+        self.title = title
+        self.color = color
+        self._started = False
+        self._rows = 0
+
+    # -- per format -----------------------------------------------------------------------------------------
+
+    def write(self, columns: Mapping[str, Column]) -> None:
+        """Write one block of rows; every array column has the same number of rows."""
+        n = next(len(c) for c in columns.values() if isinstance(c, np.ndarray))
+        if n == 0:
+            return
+        getattr(self, f"_write_{self.fmt}")(columns, n)
+        self._rows += n
+        self._started = True
+
+    def _write_plain(self, columns: Mapping[str, Column], n: int) -> None:
+        col = columns[self.primary]
+        assert isinstance(col, np.ndarray)
+        cells = format_numbers(col, self.digits)
+        if col.ndim == 1:
+            lines = cells
+        elif col.ndim == 2:
+            lines = join_groups(cells, n, col.shape[1], ",")
+        else:
+            inner = join_groups(cells, n * col.shape[1], col.shape[2], ",")
+            lines = join_groups(inner, n, col.shape[1], ";")
+        self.stream.write("\n".join(lines) + "\n")
+
+    def _write_csv(self, columns: Mapping[str, Column], n: int, sep: str = ",") -> None:
+        if not self._started:
+            header: list[str] = []
+            for name, col in columns.items():
+                header += [name] if isinstance(col, str) else _flat_header(name, col, self.names)
+            buf = io.StringIO()
+            csv.writer(buf, delimiter=sep, lineterminator="\n").writerow(header)
+            self.stream.write(buf.getvalue())
+        cols: list[list[str]] = []
+        for col in columns.values():
+            if isinstance(col, str):
+                cols.append([col] * n)
+                continue
+            cells = format_numbers(col, self.digits)
+            width = int(np.prod(col.shape[1:])) if col.ndim > 1 else 1
+            cols += [cells[j::width] for j in range(width)]
+        self.stream.write("\n".join(map(sep.join, zip(*cols, strict=False))) + "\n")
+
+    def _write_tsv(self, columns: Mapping[str, Column], n: int) -> None:
+        self._write_csv(columns, n, sep="\t")
+
+    def _objects(self, columns: Mapping[str, Column], n: int) -> list[str]:
+        parts: list[str] = []
+        cells: list[list[str]] = []
+        for name, col in columns.items():
+            if isinstance(col, str):
+                parts.append(f"{json.dumps(name)}: {json.dumps(col)}".replace("%", "%%"))
+            else:
+                parts.append(f"{json.dumps(name)}: %s")
+                cells.append(_json_cells(col, self.digits))
+        cells.append(_nonfinite_cells(columns, n))
+        template = ("{" + ", ".join(parts) + "%s}" + _SEP) * n
+        flat = tuple(chain.from_iterable(zip(*cells, strict=False)))
+        return (template % flat).split(_SEP)[:-1]
+
+    def _write_jsonl(self, columns: Mapping[str, Column], n: int) -> None:
+        self.stream.write("\n".join(self._objects(columns, n)) + "\n")
+
+    def _write_json(self, columns: Mapping[str, Column], n: int) -> None:
+        self.stream.write(("[\n" if not self._started else ",\n") + ",\n".join(self._objects(columns, n)))
+
+    def _write_table(self, columns: Mapping[str, Column], n: int) -> None:
+        from entcli.io.tables import print_table
+
+        print_table(self.stream, columns, n, title=self.title, names=self.names, digits=self.digits,
+                    color=self.color, first=not self._started)
+
+    def close(self) -> None:
+        """Finish the output (closes the JSON array; an empty JSON result is ``[]``)."""
+        if self.fmt == "json":
+            self.stream.write("\n]\n" if self._started else "[]\n")
+        self.stream.flush()

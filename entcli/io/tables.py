@@ -1,0 +1,88 @@
+"""Rich tables for a terminal. Imported only when a table is drawn, so rich loads only then."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import IO
+
+import numpy as np
+
+from entcli.io.render import Column, format_numbers
+
+#: Significant digits in a table when ``--digits`` is not given: tables are for reading.
+TABLE_DIGITS = 6
+#: A vector longer than this is shown by its first and last elements.
+MAX_SHOWN = 8
+
+
+def _vector_text(cells: list[str]) -> str:
+    if len(cells) > MAX_SHOWN:
+        cells = cells[: MAX_SHOWN - 2] + ["…", cells[-1]]
+    return ", ".join(cells)
+
+
+def console(stream: IO[str], color: bool):  # -> rich.console.Console
+    """A rich console on ``stream``; colour only when asked (the caller decides from --color/NO_COLOR)."""
+    from rich.console import Console
+
+    return Console(file=stream, no_color=not color, force_terminal=color, highlight=False, soft_wrap=False)
+
+
+def print_table(
+    stream: IO[str],
+    columns: Mapping[str, Column],
+    n: int,
+    *,
+    title: str,
+    names: Sequence[str] | None,
+    digits: int | None,
+    color: bool,
+    first: bool = True,
+) -> None:
+    """Print one block of rows as a table: one table row per result row, vectors shortened."""
+    from rich.table import Table
+
+    d = digits if digits is not None else TABLE_DIGITS
+    table = Table(title=title if first else None, title_justify="left")
+    cells: list[list[str]] = []
+    for name, col in columns.items():
+        if isinstance(col, str):
+            continue
+        numeric = col.dtype.kind in "fiu"
+        table.add_column(name, justify="right" if numeric and col.ndim == 1 else "left")
+        flat = format_numbers(col, d)
+        if col.ndim == 1:
+            cells.append(flat)
+        else:
+            width = int(np.prod(col.shape[1:]))
+            cells.append([_vector_text(flat[i * width:(i + 1) * width]) for i in range(n)])
+    for row in zip(*cells, strict=False):
+        table.add_row(*row)
+    console(stream, color).print(table)
+
+
+def print_outcomes(
+    stream: IO[str],
+    title: str,
+    columns: Mapping[str, np.ndarray],
+    names: Sequence[str] | None,
+    digits: int | None,
+    color: bool,
+    total: Mapping[str, str] | None = None,
+) -> None:
+    """Print one distribution outcome by outcome: a row per outcome, a column per per-outcome field."""
+    from rich.table import Table
+
+    d = digits if digits is not None else TABLE_DIGITS
+    k = len(next(iter(columns.values())))
+    labels = list(names) if names is not None and len(names) == k else [str(j + 1) for j in range(k)]
+    table = Table(show_footer=total is not None)
+    table.add_column("outcome", footer="total" if total else "")
+    for name in columns:
+        table.add_column(name, justify="right", footer=(total or {}).get(name, ""))
+    formatted = [format_numbers(col, d) for col in columns.values()]
+    for j in range(k):
+        table.add_row(labels[j], *(f[j] for f in formatted))
+    out = console(stream, color)
+    out.print(title)
+    out.print(table)

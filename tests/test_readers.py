@@ -1,0 +1,205 @@
+"""The input layer: every format, headers, comments, BOM/CRLF, sniffing, and each error naming its line."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+from entcli.errors import InputError
+from entcli.io import readers
+from entcli.io.readers import iter_blocks, open_source, parse_numbers
+
+
+def read_all(path, **kw):
+    source = open_source(str(path), **kw)
+    blocks = list(iter_blocks(source))
+    return source, np.concatenate([b.values for b in blocks])
+
+
+EXPECTED = np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]])
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("a.csv", "0.2,0.3,0.5\n1,0,0\n"),
+        ("a.tsv", "0.2\t0.3\t0.5\n1\t0\t0\n"),
+        ("a.txt", "0.2 0.3  0.5\n1 0 0\n"),
+        ("a.json", "[[0.2, 0.3, 0.5], [1, 0, 0]]"),
+        ("a.jsonl", "[0.2, 0.3, 0.5]\n[1, 0, 0]\n"),
+        ("a.csv", "# comment\n\n0.2,0.3,0.5\n\n# another\n1,0,0"),
+        ("a.csv", "\ufeff0.2,0.3,0.5\r\n1,0,0\r\n"),
+        ("a.jsonl", '{"p": [0.2, 0.3, 0.5]}\n{"p": [1, 0, 0]}\n'),
+    ],
+)
+def test_formats_by_extension(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    _, values = read_all(path)
+    np.testing.assert_array_equal(values, EXPECTED)
+
+
+def test_npy(tmp_path):
+    np.save(tmp_path / "a.npy", EXPECTED)
+    _, values = read_all(tmp_path / "a.npy")
+    np.testing.assert_array_equal(values, EXPECTED)
+    np.save(tmp_path / "one.npy", EXPECTED[0])
+    _, values = read_all(tmp_path / "one.npy")
+    np.testing.assert_array_equal(values, EXPECTED[:1])
+
+
+@pytest.mark.parametrize(
+    "content, fmt",
+    [
+        (b"0.2,0.3,0.5\n1,0,0\n", "text"),
+        (b"0.2\t0.3\t0.5\n1\t0\t0\n", "text"),
+        (b"0.2 0.3 0.5\n1 0 0\n", "text"),
+        (b"[[0.2,0.3,0.5],\n [1,0,0]]\n", "json"),
+        (b"[[0.2,0.3,0.5],[1,0,0]]", "json"),
+        (b"[0.2,0.3,0.5]\n[1,0,0]\n", "jsonl"),
+        (b"# hello\n[0.2,0.3,0.5]\n\n[1,0,0]\n", "jsonl"),
+    ],
+)
+def test_sniffed_on_stdin(monkeypatch, content, fmt):
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(content)))
+    source, values = read_all("-")
+    assert source.fmt == fmt
+    np.testing.assert_array_equal(values, EXPECTED)
+
+
+def test_npy_sniffed_on_stdin(monkeypatch):
+    buf = io.BytesIO()
+    np.save(buf, EXPECTED)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(buf.getvalue())))
+    source, values = read_all("-")
+    assert source.fmt == "npy"
+    np.testing.assert_array_equal(values, EXPECTED)
+
+
+def test_header_names_outcomes(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text('"cat","dog",bird\n0.2,0.3,0.5\n1,0,0\n')
+    source, values = read_all(path)
+    assert source.names == ["cat", "dog", "bird"]
+    np.testing.assert_array_equal(values, EXPECTED)
+
+
+def test_header_forced_and_forbidden(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text("1,2,3\n0.2,0.3,0.5\n")
+    source, values = read_all(path, header=True)
+    assert source.names == ["1", "2", "3"] and values.shape == (1, 3)
+    path.write_text("a,b\n0.5,0.5\n")
+    with pytest.raises(InputError, match="line 1: column 1"):
+        read_all(path, header=False)
+
+
+def test_delimiter_override(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("0.2;0.3;0.5\n1;0;0\n")
+    _, values = read_all(path, delimiter=";")
+    np.testing.assert_array_equal(values, EXPECTED)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("0.2,0.3,0.5\n0.2,0.3\n", r"line 2: has 2 fields but the rows before it have 3"),
+        ("# c\n0.2,0.3,0.5\n0.2,x,0.5\n", r"line 3: column 2 \('x'\) is not a number"),
+        ("", "no rows to read"),
+        ("# only a comment\n\n", "no rows to read"),
+        ("a,b,c\n", "no rows to read"),
+    ],
+)
+def test_text_errors_name_the_line(tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    with pytest.raises(InputError, match=message):
+        read_all(path)
+
+
+def test_rows_before_a_bad_line_are_delivered(tmp_path):
+    path = tmp_path / "late.csv"
+    path.write_text("0.5,0.5\n" * 5 + "oops,1\n" + "0.5,0.5\n")
+    got = []
+    with pytest.raises(InputError, match="line 6"):
+        for block in iter_blocks(open_source(str(path))):
+            got.append(block.values)
+    assert sum(len(v) for v in got) == 5
+
+
+def test_skip_invalid_reports_and_continues(tmp_path):
+    path = tmp_path / "late.csv"
+    path.write_text("0.5,0.5\nx,1\n0.5,0.5\n0.1\n0.9,0.1\n")
+    bad = []
+    _, values = read_all(path, on_bad=bad.append)
+    assert values.shape == (3, 2)
+    assert [m.split(": ")[1] for m in bad] == ["line 2", "line 4"]
+
+
+def test_invalid_utf8_names_the_line(tmp_path):
+    path = tmp_path / "bin.csv"
+    path.write_bytes(b"0.5,0.5\n\xff\xfe,1\n")
+    with pytest.raises(InputError, match="line 2 is not valid UTF-8"):
+        read_all(path)
+
+
+def test_line_numbers_across_chunks(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 64)
+    path = tmp_path / "many.csv"
+    lines = ["# header comment"] + ["0.5,0.5"] * 100 + ["0.5"]
+    path.write_text("\n".join(lines) + "\n")
+    blocks = []
+    with pytest.raises(InputError, match="line 102: has 1 fields"):
+        for block in iter_blocks(open_source(str(path))):
+            blocks.append(block)
+    assert len(blocks) > 3 and sum(len(b.values) for b in blocks) == 100
+    last = blocks[-1]
+    assert last.where(len(last.values) - 1) == "row 100 (line 101)"
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('[[0.5, 0.5], [1]]', "element 2 has 1 values"),
+        ('[[0.5, "a"]]', "element 1 is not an array of numbers"),
+        ("[0.5, 0.5", "not valid JSON"),
+        ('"x"', "must be an array"),
+    ],
+)
+def test_json_errors(tmp_path, content, message):
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    with pytest.raises(InputError, match=message):
+        read_all(path)
+
+
+def test_jsonl_errors_name_the_line(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text("[0.5, 0.5]\n\n[0.5, 0.5\n")
+    with pytest.raises(InputError, match="line 3 is not valid JSON"):
+        read_all(path)
+
+
+def test_jsonl_objects_of_numbers_give_names(tmp_path):
+    path = tmp_path / "o.jsonl"
+    path.write_text("\n".join(json.dumps({"a": a, "b": 1 - a}) for a in (0.25, 0.5)))
+    source, values = read_all(path)
+    assert source.names == ["a", "b"]
+    np.testing.assert_array_equal(values, [[0.25, 0.75], [0.5, 0.5]])
+
+
+@pytest.mark.parametrize("path, message", [("/nonexistent/x.csv", "no such file"), ("/", "is a directory")])
+def test_missing_file_and_directory(path, message):
+    with pytest.raises(InputError, match=message):
+        open_source(path)
+
+
+def test_parse_numbers_forms():
+    for tokens in (["0.2", "0.3", "0.5"], ["0.2,0.3,0.5"], ["0.2 0.3 0.5"], ["0.2,", "0.3", ",0.5"]):
+        np.testing.assert_array_equal(parse_numbers(tokens), [0.2, 0.3, 0.5])
+    with pytest.raises(InputError, match=r"value 2 \('abc'\) is not a number"):
+        parse_numbers(["1", "abc"])
