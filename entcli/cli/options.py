@@ -74,10 +74,13 @@ VALUES = [
     )
 ]
 
-INPUT = [
+INPUT_PATH = [
     _opt("input", Optional[str], None, "-i", "--input", panel=PANEL_INPUT, metavar="PATH",
          help="Read many distributions, one per row, from PATH (- for stdin). Piped stdin is read when no "
               "values are given."),
+]
+
+FILES = [
     _opt("input_format", Optional[InputFormat], None, "--input-format", panel=PANEL_INPUT,
          help="Input format; default: from the file extension, else sniffed."),
     _opt("delimiter", Optional[str], None, "-d", "--delimiter", panel=PANEL_INPUT,
@@ -93,15 +96,22 @@ TEMPERATURE = [
          help="Softmax temperature T for logits (T > 0; large T flattens, small T sharpens)."),
 ]
 
-READ = TEMPERATURE + [
+INPUT = INPUT_PATH + FILES
+
+TOL = [
+    _opt("tol", float, DEFAULT_TOL, "--tol", panel=PANEL_READ, help="Tolerance on |sum of p - 1| for probabilities."),
+]
+
+KIND = [
     _opt("counts", bool, False, "--counts", panel=PANEL_READ,
          help="The numbers are counts: divide each row by its sum."),
     _opt("logits", bool, False, "--logits", panel=PANEL_READ,
          help="The numbers are logits: p = softmax(z / T), computed stably (-inf is p = 0)."),
     _opt("renormalize", bool, False, "--renormalize", panel=PANEL_READ,
          help="The numbers are probabilities whose sum may be off: divide each row by its sum."),
-    _opt("tol", float, DEFAULT_TOL, "--tol", panel=PANEL_READ, help="Tolerance on |sum of p - 1| for probabilities."),
 ]
+
+READ = TEMPERATURE + KIND + TOL
 
 UNITS = [
     _opt("base", Optional[str], None, "--base", panel=PANEL_UNITS, metavar="2|e|10|B",
@@ -122,6 +132,21 @@ OUTPUT = [
          help="Write to PATH (atomically: a failed run leaves no partial file) instead of stdout."),
 ]
 
+PAIR_READ = TEMPERATURE + KIND + [
+    _opt(f"{side}_{kind}", bool, False, f"--{side}-{kind}", panel=PANEL_READ, help=text.format(side=side))
+    for side in ("p", "q")
+    for kind, text in (
+        ("counts", "{side} is counts: divide each row by its sum."),
+        ("logits", "{side} is logits: log-softmax(z / T), used in log space."),
+        ("renormalize", "{side} is probabilities whose sum may be off: divide by it."),
+    )
+] + TOL + [
+    _opt("epsilon", Optional[float], None, "--epsilon", panel=PANEL_READ, metavar="E",
+         help="Smooth q: add E to every q_i and renormalise (only when asked; the output says so)."),
+    _opt("pairwise", bool, False, "--pairwise", panel=PANEL_INPUT,
+         help="Every p row against every q row (an N x M matrix, like scipy's cdist); long form in csv/json."),
+]
+
 CHECKS = [
     _opt("max", Optional[float], None, "--max", panel=PANEL_CHECKS, metavar="X",
          help="Exit 1 if the primary result of any row is above X (rows named on stderr)."),
@@ -134,7 +159,7 @@ def shared(*groups: list[inspect.Parameter]) -> Callable[[Callable[..., Any]], C
     """Add the options of ``groups`` to a command; their values reach it as ``opts`` (a namespace)."""
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        sig = inspect.signature(fn)
+        sig = inspect.signature(fn, eval_str=True)
         own = [p for p in sig.parameters.values() if p.name != "opts"]
         extra = [p for group in groups for p in group]
         names = {p.name for p in extra}

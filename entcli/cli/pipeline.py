@@ -240,6 +240,31 @@ def check_temperature(temperature: float) -> float:
     return temperature
 
 
+Table = Callable[[IO[str], Mapping[str, Column], "Run"], None]
+
+
+def emit(opts: SimpleNamespace, run: Run, results: Iterator[tuple[Mapping[str, Column], Block]],
+         table: Table | None = None) -> int:
+    """Write each block of results as it comes, tally it for the end-of-run report; return the exit code.
+
+    ``table`` draws a block itself when the output is a table (e.g. outcome by outcome for --detail).
+    """
+    fmt = output_format(opts)
+    with output_stream(opts.output) as out:
+        writer = Writer(fmt, out, run.primary, digits=opts.digits, names=run.names, title=run.title,
+                        color=use_color(opts))
+        try:
+            for columns, block in results:
+                if fmt == "table" and table is not None:
+                    table(out, columns, run)
+                else:
+                    writer.write(columns)
+                run.observe(columns[run.primary], block)  # type: ignore[arg-type]
+        finally:
+            writer.close()
+    return run.finish()
+
+
 def stream(
     opts: SimpleNamespace,
     compute: Compute,
@@ -248,31 +273,16 @@ def stream(
     title: str,
     kind: Kind = "probs",
     nonfinite_hint: str = "",
-    table: Callable[[IO[str], Mapping[str, Column], Run], None] | None = None,
+    table: Table | None = None,
 ) -> int:
-    """Run a one-input command: read rows, check them as ``kind``, compute, write; return the exit code.
-
-    ``table`` draws a block itself when the output is a table (e.g. outcome by outcome for --detail).
-    """
-    run = Run(opts, primary, title)
+    """Run a one-input command: read rows, check them as ``kind``, compute, write; return the exit code."""
+    run = Run(opts, primary, title, nonfinite_hint=nonfinite_hint)
     source = open_input(opts, on_bad=run.skip if opts.skip_invalid else None)
     run.names = source.names
-    fmt = output_format(opts)
     tol = getattr(opts, "tol", 0.0)
     temperature = check_temperature(getattr(opts, "temperature", 1.0))
-    with output_stream(opts.output) as out:
-        writer = Writer(fmt, out, primary, digits=opts.digits, names=source.names, title=title, color=use_color(opts))
-        try:
-            for p, block in checked(source, kind, temperature, tol, run):
-                columns = compute(p, block)
-                if fmt == "table" and table is not None:
-                    table(out, columns, run)
-                else:
-                    writer.write(columns)
-                run.observe(columns[primary], block)  # type: ignore[arg-type]
-        finally:
-            writer.close()
-    return run.finish()
+    rows = checked(source, kind, temperature, tol, run)
+    return emit(opts, run, ((compute(p, block), block) for p, block in rows), table)
 
 
 def unit_title(what: str, base: float) -> str:

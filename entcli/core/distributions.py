@@ -24,8 +24,11 @@ from numpy.typing import NDArray
 from entcli.core.logits import softmax
 from entcli.core.tolerances import DEFAULT_TOL
 
-Kind = Literal["probs", "renormalize", "counts", "logits"]
+Kind = Literal["probs", "renormalize", "counts", "logits", "bernoulli", "labels", "reals"]
 KINDS: tuple[str, ...] = ("probs", "renormalize", "counts", "logits")
+#: Kinds of columns that are not distributions: each value a probability in [0, 1] (binary cross-entropy),
+#: a class label (a whole number >= 0), or any number but NaN (a binary logit).
+VALUE_KINDS: tuple[str, ...] = ("bernoulli", "labels", "reals")
 
 @dataclass(frozen=True)
 class Problem:
@@ -38,6 +41,12 @@ class Problem:
 
 def bad_rows(x: NDArray[np.float64], kind: Kind, tol: float = DEFAULT_TOL) -> NDArray[np.bool_]:
     """Boolean mask of the rows of ``x`` (shape (n, K)) that cannot be read as ``kind``."""
+    if kind == "reals":
+        return np.isnan(x).any(axis=-1)
+    if kind == "bernoulli":
+        return ~((x >= 0) & (x <= 1)).all(axis=-1)
+    if kind == "labels":
+        return ~(np.isfinite(x) & (x == np.floor(x))).all(axis=-1)
     if kind == "logits":
         nan_or_pinf = np.isnan(x) | (x == np.inf)
         return nan_or_pinf.any(axis=-1) | np.all(x == -np.inf, axis=-1)
@@ -53,6 +62,12 @@ def bad_rows(x: NDArray[np.float64], kind: Kind, tol: float = DEFAULT_TOL) -> ND
 def describe_problem(row: NDArray[np.float64], kind: Kind, tol: float = DEFAULT_TOL) -> Problem:
     """Explain why ``row`` failed :func:`bad_rows` (for error messages; not vectorised)."""
     row = np.asarray(row, dtype=np.float64)
+    if kind in VALUE_KINDS:
+        j = int(np.argmax(bad_rows(row.reshape(-1, 1), kind)))
+        what = {"reals": ("a number", "NaN has no meaning here"),
+                "bernoulli": ("a probability in [0, 1]", "use --logits if these are logits"),
+                "labels": ("a class index (a whole number)", "labels are 0-based class indices")}[kind]
+        return Problem(j, f"{row[j]!r} is not {what[0]}", what[1])
     if kind == "logits":
         for j, v in enumerate(row.tolist()):
             if v != v or v == float("inf"):
@@ -92,7 +107,7 @@ def to_probabilities(
     """
     x = np.asarray(x, dtype=np.float64)
     bad = bad_rows(x, kind, tol)
-    if kind == "probs":
+    if kind == "probs" or kind in VALUE_KINDS:
         p = x
     elif kind == "logits":
         with np.errstate(invalid="ignore"):

@@ -27,27 +27,76 @@ def _pair(p: ArrayLike, q: ArrayLike) -> tuple[Array, Array]:
     return p, q
 
 
-def relative_entropy_terms(p: ArrayLike, q: ArrayLike) -> Array:
+def relative_entropy_terms(
+    p: ArrayLike, q: ArrayLike, log_p: ArrayLike | None = None, log_q: ArrayLike | None = None
+) -> Array:
     """The terms p_i ln(p_i / q_i) of KL(p‖q) in nats: 0 where p_i = 0, +inf where p_i > 0 = q_i.
 
     Where p_i and q_i are close, ln(p_i/q_i) is computed as log1p((p_i − q_i)/q_i), which keeps its
     relative accuracy when the ratio is near 1 (p_i − q_i is then exact). Equals scipy.special.rel_entr.
+    ``log_p``/``log_q`` (e.g. log-softmax of logits) replace ln p / ln q where given, so that a
+    probability that underflows to 0 still has its exact logarithm.
     """
     p, q = _pair(p, q)
     p, q = np.broadcast_arrays(p, q)
     pos = p > 0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        lp = safe_log(p) if log_p is None else np.asarray(log_p, dtype=np.float64)
+        lq = safe_log(q) if log_q is None else np.asarray(log_q, dtype=np.float64)
         diff = p - q
         near = pos & (q > 0) & (np.abs(diff) < 0.5 * q)
-        log_ratio = np.where(near, np.log1p(diff / np.where(q > 0, q, 1.0)), safe_log(p) - safe_log(q))
+        if log_p is None and log_q is None:
+            log_ratio = np.where(near, np.log1p(diff / np.where(q > 0, q, 1.0)), lp - lq)
+        else:
+            log_ratio = lp - lq
         return np.where(pos, p * log_ratio, 0.0)
 
 
-def cross_entropy_terms(p: ArrayLike, q: ArrayLike) -> Array:
-    """The terms −p_i ln q_i of H(p, q) in nats: 0 where p_i = 0, +inf where p_i > 0 = q_i."""
+#: Below this |r| = |p − q| / q, (1 + r) log1p(r) − r is summed from its series (see :func:`_kl_kernel`).
+_SERIES_BELOW = 0.1
+#: Coefficients of r^n, n = 2 .. 18, of (1 + r) log1p(r) − r = Σ_{n≥2} (−1)^n r^n / (n (n − 1)).
+_SERIES = np.array([(-1.0) ** n / (n * (n - 1)) for n in range(2, 19)])
+
+
+def _kl_kernel(r: Array) -> Array:
+    """(1 + r) log1p(r) − r ≥ 0 without cancellation: a series for |r| < 0.1 (error < 1e-19 relative), else direct.
+
+    With r = (p − q)/q, p log(p/q) = q · kernel(r) + (p − q): a non-negative part that carries KL's value
+    when p ≈ q, and a linear part whose sum over outcomes is ~0. Summing them apart keeps KL's relative
+    accuracy where the plain sum of p log(p/q) cancels to a few digits.
+    """
+    small = np.abs(r) < _SERIES_BELOW
+    rs = np.where(small, r, 0.0)
+    acc = np.zeros_like(rs)
+    for c in _SERIES[::-1]:
+        acc = acc * rs + c
+    series = acc * rs * rs
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        direct = (1.0 + r) * np.log1p(np.where(small, 0.0, r)) - r
+    return np.where(small, series, direct)
+
+
+def _kl_sum(p: Array, q: Array) -> Array:
+    """Σ_i p_i ln(p_i / q_i) over the last axis, accurately also when p ≈ q (see :func:`_kl_kernel`)."""
+    p, q = np.broadcast_arrays(p, q)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        near = (p > 0) & (q > 0) & (np.abs(p - q) < _SERIES_BELOW * q)
+        r = np.where(near, (p - q) / np.where(q > 0, q, 1.0), 0.0)
+        smooth = np.sum(np.where(near, q * _kl_kernel(r), 0.0), axis=-1)
+        linear = np.sum(np.where(near, p - q, 0.0), axis=-1)
+        far = np.sum(np.where(near, 0.0, relative_entropy_terms(p, q)), axis=-1)
+    return far + (linear + smooth)
+
+
+def cross_entropy_terms(p: ArrayLike, q: ArrayLike, log_q: ArrayLike | None = None) -> Array:
+    """The terms −p_i ln q_i of H(p, q) in nats: 0 where p_i = 0, +inf where p_i > 0 = q_i.
+
+    ``log_q`` (e.g. the log-softmax of logits) replaces ln q where given.
+    """
     p, q = _pair(p, q)
+    lq = safe_log(q) if log_q is None else np.asarray(log_q, dtype=np.float64)
     with np.errstate(invalid="ignore"):
-        return np.where(p > 0, -p * safe_log(q), 0.0)
+        return np.where(p > 0, -p * lq, 0.0)
 
 
 def cross_entropy(p: ArrayLike, q: ArrayLike, base: float = math.e) -> Array:
@@ -61,8 +110,8 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, base: float = math.e) -> Array:
     Rounding can leave a sum of −1e−17 for p ≈ q; results are clipped at 0, which Gibbs' inequality
     guarantees for the exact value.
     """
-    kl = np.sum(relative_entropy_terms(p, q), axis=-1)
-    return np.maximum(kl, 0.0) * nats_to(base)
+    p, q = _pair(p, q)
+    return np.maximum(_kl_sum(p, q), 0.0) * nats_to(base)
 
 
 def js_divergence(p: ArrayLike, q: ArrayLike, base: float = math.e) -> Array:
@@ -72,7 +121,7 @@ def js_divergence(p: ArrayLike, q: ArrayLike, base: float = math.e) -> Array:
     """
     p, q = _pair(p, q)
     m = 0.5 * (p + q)
-    js = 0.5 * np.sum(relative_entropy_terms(p, m), axis=-1) + 0.5 * np.sum(relative_entropy_terms(q, m), axis=-1)
+    js = 0.5 * _kl_sum(p, m) + 0.5 * _kl_sum(q, m)
     return np.clip(js, 0.0, math.log(2.0)) * nats_to(base)
 
 
@@ -81,15 +130,27 @@ def js_distance(p: ArrayLike, q: ArrayLike, base: float = math.e) -> Array:
     return np.sqrt(js_divergence(p, q, base))
 
 
-def divergence_summary(p: ArrayLike, q: ArrayLike, base: float = math.e) -> dict[str, Array]:
+def divergence_summary(
+    p: ArrayLike,
+    q: ArrayLike,
+    base: float = math.e,
+    log_p: ArrayLike | None = None,
+    log_q: ArrayLike | None = None,
+) -> dict[str, Array]:
     """Every per-row field of ``entcli kl``, in base b.
 
     ``kl`` KL(p‖q); ``reverse_kl`` KL(q‖p); ``symmetric_kl`` (Jeffreys) KL(p‖q) + KL(q‖p);
     ``js_divergence`` and ``js_distance``; ``cross_entropy`` H(p, q); ``entropy_p`` H(p).
+    ``log_p``/``log_q`` are exact logarithms where the inputs were logits.
     """
     p, q = _pair(p, q)
-    kl = kl_divergence(p, q, base)
-    rkl = kl_divergence(q, p, base)
+    scale = nats_to(base)
+    if log_p is None and log_q is None:
+        kl, rkl = _kl_sum(p, q), _kl_sum(q, p)
+    else:
+        kl = np.sum(relative_entropy_terms(p, q, log_p, log_q), axis=-1)
+        rkl = np.sum(relative_entropy_terms(q, p, log_q, log_p), axis=-1)
+    kl, rkl = np.maximum(kl, 0.0) * scale, np.maximum(rkl, 0.0) * scale
     js = js_divergence(p, q, base)
     shape = np.broadcast_shapes(p.shape, q.shape)[:-1]
     h_p = np.broadcast_to(entropy(p, base), shape)
@@ -99,6 +160,6 @@ def divergence_summary(p: ArrayLike, q: ArrayLike, base: float = math.e) -> dict
         "symmetric_kl": kl + rkl,
         "js_divergence": js,
         "js_distance": np.sqrt(js),
-        "cross_entropy": cross_entropy(p, q, base),
+        "cross_entropy": np.sum(cross_entropy_terms(p, q, log_q), axis=-1) * scale,
         "entropy_p": np.array(h_p, dtype=np.float64),
     }

@@ -7,7 +7,7 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add every command to ``app``, in the order ``entcli --help`` lists them."""
-    from entcli.cli.commands import entropy, softmax
+    from entcli.cli.commands import entropy, kl, softmax, xent
 
-    for module in (entropy, softmax):
+    for module in (entropy, softmax, xent, kl):
         module.register(app)

@@ -1,0 +1,99 @@
+"""``entcli kl``: KL(p‖q) and its relatives (reverse, symmetric, Jensen–Shannon), row by row or pairwise."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Annotated
+
+import typer
+
+from entcli.cli.options import CHECKS, FILES, OUTPUT, PAIR_READ, UNITS, shared
+
+HELP = """KL divergence KL(p||q) = sum_i p_i log(p_i / q_i) >= 0, and its relatives.
+
+p is the reference ("true") distribution, q the model; the order matters. Every row also gets
+reverse_kl KL(q||p), symmetric_kl KL(p||q) + KL(q||p), js_divergence JS = KL(p||m)/2 + KL(q||m)/2
+with m = (p + q)/2 (always finite, <= log 2), js_distance sqrt(JS), cross_entropy H(p, q) and
+entropy_p H(p). --reverse, --symmetric, --js or --js-distance choose which one plain output and
+--max/--min use. p > 0 where q = 0 gives an infinite KL: reported as inf (null in JSON) with a
+warning naming the rows; --epsilon E smooths q only when asked. Units: nats by default.
+
+SRC is numbers (one distribution), a file (many rows) or - (stdin). Rows pair 1 with N, N with 1,
+or N with N; --pairwise compares every p row with every q row. --logits/--counts apply to both
+inputs; --p-logits, --q-counts ... to one.
+
+Examples:
+
+  entcli kl -p 0.5,0.5 -q 0.9,0.1 --bits
+
+  entcli kl -p baseline.csv -q today.csv --max 0.05 || alert
+
+  entcli kl -p 1,0,0,0,0 -q 0.4,0.3,0.05,0.05,0.2    # 0.916 (= -log 0.4)
+"""
+
+FIELDS = ("kl", "reverse_kl", "symmetric_kl", "js_divergence", "js_distance", "cross_entropy", "entropy_p")
+TITLES = {
+    "kl": "KL(p‖q)",
+    "reverse_kl": "KL(q‖p)",
+    "symmetric_kl": "KL(p‖q) + KL(q‖p)",
+    "js_divergence": "JS(p, q)",
+    "js_distance": "JS distance",
+}
+
+
+def kl(
+    opts: SimpleNamespace,
+    p: Annotated[str, typer.Option("-p", "--p", metavar="SRC", help="The reference distribution(s) p.")],
+    q: Annotated[str, typer.Option("-q", "--q", metavar="SRC", help="The model distribution(s) q.")],
+    reverse: Annotated[bool, typer.Option("--reverse", help="Primary result KL(q||p).")] = False,
+    symmetric: Annotated[bool, typer.Option("--symmetric", help="Primary result KL(p||q) + KL(q||p).")] = False,
+    js: Annotated[bool, typer.Option("--js", help="Primary result the Jensen-Shannon divergence.")] = False,
+    js_distance: Annotated[bool, typer.Option("--js-distance", help="Primary result sqrt(JS).")] = False,
+    detail: Annotated[bool, typer.Option("--detail", help="Add per-outcome terms p log(p/q) and -p log q.")] = False,
+) -> None:
+    import numpy as np
+
+    from entcli.cli import pairs, pipeline
+    from entcli.core.divergence import cross_entropy_terms, divergence_summary, relative_entropy_terms
+    from entcli.core.units import nats_to, unit_name
+    from entcli.errors import InputError
+
+    chosen = [name for name, flag in (("reverse_kl", reverse), ("symmetric_kl", symmetric), ("js_divergence", js),
+                                      ("js_distance", js_distance)) if flag]
+    if len(chosen) > 1:
+        raise InputError("choose at most one of --reverse, --symmetric, --js, --js-distance")
+    primary = chosen[0] if chosen else "kl"
+    base = pipeline.base_of(opts)
+    unit = unit_name(base)
+    kinds = (pairs.side_kind(opts, "p", True), pairs.side_kind(opts, "q", True))
+    pairs.one_stdin(p, q)
+    run = pipeline.Run(opts, primary, pipeline.unit_title(TITLES[primary], base),
+                       nonfinite_hint=" (p > 0 where q = 0); --epsilon E smooths q")
+    a, b = pairs.open_src(p, "-p", opts), pairs.open_src(q, "-q", opts)
+    run.names = a.names or b.names
+
+    def compute(sp: pairs.Side, sq: pairs.Side) -> dict:
+        qp, log_q = pairs.smoothed(sq, opts.epsilon)
+        fields = divergence_summary(sp.p, qp, base, sp.log_p, log_q)
+        columns = {name: fields[name] for name in FIELDS}
+        columns["unit"] = unit
+        if opts.epsilon is not None:
+            columns["epsilon"] = np.full_like(fields["kl"], opts.epsilon)
+        if detail:
+            columns["kl_terms"] = relative_entropy_terms(sp.p, qp, sp.log_p, log_q) * nats_to(base)
+            columns["xent_terms"] = cross_entropy_terms(sp.p, qp, log_q) * nats_to(base)
+        return columns
+
+    if opts.pairwise:
+        if detail:
+            raise InputError("--detail does not combine with --pairwise", "drop one of them")
+        results = pairs.pairwise(a, b, kinds, opts, run, compute)
+    else:
+        results = ((compute(sp, sq), rows) for sp, sq, rows in pairs.checked_pairs(a, b, kinds, opts, run))
+    raise typer.Exit(pipeline.emit(opts, run, results))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("kl", help=HELP, short_help="KL(p||q), reverse, symmetric, Jensen-Shannon.")(
+        shared(FILES, PAIR_READ, UNITS, OUTPUT, CHECKS)(kl)
+    )
