@@ -193,3 +193,20 @@ def pairwise(
             long = {"p_row": np.repeat(part.row_numbers(), m), "q_row": np.tile(q_rows, n)}
             long.update({name: col if isinstance(col, str) else col.reshape(n * m) for name, col in fields.items()})
             yield long, part.take(np.repeat(np.arange(n), m))
+
+
+def load_rows(src: str, label: str, opts: SimpleNamespace) -> NDArray[np.float64]:
+    """All rows of a small side input (a target, a teacher, weights), read whole."""
+    source = open_src(src, label, opts)
+    return np.concatenate([block.values for block in iter_blocks(source)])
+
+
+def rows_for(rows: NDArray[np.float64], block: Block, label: str) -> NDArray[np.float64]:
+    """The rows of a side input that pair with ``block``: its single row, or the rows with the same numbers."""
+    if len(rows) == 1:
+        return rows
+    numbers = block.row_numbers()
+    if numbers.max() > len(rows):
+        raise InputError(f"{label} has {len(rows)} rows but the input has more ({block.where(len(numbers) - 1)})",
+                         f"give {label} one row, or one row per input row")
+    return rows[numbers - 1]

@@ -49,7 +49,7 @@ def print_table(
         if isinstance(col, str):
             continue
         numeric = col.dtype.kind in "fiu"
-        table.add_column(name, justify="right" if numeric and col.ndim == 1 else "left")
+        table.add_column(name, justify="right" if numeric and col.ndim == 1 else "left", no_wrap=col.ndim > 1)
         flat = format_numbers(col, d)
         if col.ndim == 1:
             cells.append(flat)

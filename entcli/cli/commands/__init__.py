@@ -7,7 +7,7 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add every command to ``app``, in the order ``entcli --help`` lists them."""
-    from entcli.cli.commands import entropy, kl, softmax, xent
+    from entcli.cli.commands import entropy, grad, kl, simulate, softmax, xent
 
-    for module in (entropy, softmax, xent, kl):
+    for module in (entropy, softmax, xent, kl, grad, simulate):
         module.register(app)

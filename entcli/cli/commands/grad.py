@@ -1,0 +1,115 @@
+"""``entcli grad``: gradients with respect to logits of entropy, cross-entropy, distillation; softmax Jacobian."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from types import SimpleNamespace
+from typing import Annotated, Optional
+
+import typer
+
+from entcli.cli.options import FILES, INPUT_PATH, OUTPUT, TEMPERATURE, UNITS, VALUES, shared
+
+HELP = """Gradient with respect to the logits z (p = softmax(z)) of:
+
+  --of entropy (default): dH/dz_m = -p_m (log p_m + H); it sums to 0.
+
+  --of xent --target SRC: dH(y, p)/dz = p - y (y a class index or a distribution).
+
+  --of kd --teacher SRC -T T: (1/T)(softmax(z/T) - softmax(v/T)) for teacher logits v; --t2 multiplies
+  by T^2, as distillation losses do so that the gradient's scale does not shrink as 1/T^2 with T.
+
+  --of softmax: the Jacobian dp_k/dz_m = diag(p) - p p^T (a K x K matrix per row).
+
+Values are logits (--probs: probabilities, z = log p). Units: nats by default (--bits scales H and the
+gradient by 1/ln 2). --check compares with central finite differences (exit 1 above --check-tol);
+--lr e takes one step z - e * grad and reports z_next and entropy_next.
+
+Examples:
+
+  entcli grad 1.0 0.8 0.5
+
+  entcli grad --of xent --target 0 2 1 0 --check
+
+  entcli grad --of softmax -o json 1 2 3
+"""
+
+
+class Of(str, Enum):
+    entropy = "entropy"
+    xent = "xent"
+    kd = "kd"
+    softmax = "softmax"
+
+
+def grad(
+    opts: SimpleNamespace,
+    of: Annotated[Of, typer.Option("--of", help="What to differentiate.")] = Of.entropy,
+    probs: Annotated[bool, typer.Option("--probs", help="The values are probabilities: use z = log p.")] = False,
+    target: Annotated[Optional[str], typer.Option(
+        "--target", metavar="SRC", help="For --of xent: a class index or a distribution (per row, or one).")] = None,
+    teacher: Annotated[Optional[str], typer.Option(
+        "--teacher", metavar="SRC", help="For --of kd: the teacher's logits (per row, or one row).")] = None,
+    t2: Annotated[bool, typer.Option("--t2", help="For --of kd: multiply the gradient and loss by T^2.")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Compare with central finite differences.")] = False,
+    check_tol: Annotated[float, typer.Option("--check-tol", help="Largest |analytic - finite difference|.")] = 1e-6,
+    lr: Annotated[Optional[float], typer.Option("--lr", metavar="ETA", help="Take one step z - ETA * grad.")] = None,
+) -> None:
+    import numpy as np
+
+    from entcli.cli import pipeline
+    from entcli.cli.objectives import objective_for
+    from entcli.core.gradients import entropy_of_logits, fd_gradient, softmax_jacobian
+    from entcli.core.logits import softmax
+    from entcli.core.shannon import safe_log
+    from entcli.core.units import nats_to
+    from entcli.errors import InputError
+
+    base = pipeline.base_of(opts)
+    scale = nats_to(base)
+    if opts.temperature != 1.0 and of != Of.kd:
+        raise InputError("-T/--temperature applies to --of kd", "drop -T, or use --of kd")
+    objective = objective_for(of.value, target, teacher, opts, t2)
+    failures = pipeline.RowTally()
+
+    def compute(p, block):  # type: ignore[no-untyped-def]
+        z = safe_log(p) if probs else block.values
+        f = objective.bind(block, z.shape[-1])
+        p, h, g = f.value_and_grad(z)
+        columns = {"p": p, "entropy": entropy_of_logits(z) * scale}
+        if of == Of.softmax:
+            columns["jacobian"] = softmax_jacobian(p)
+        else:
+            if of != Of.entropy:
+                columns["loss"] = h * scale
+            columns["grad"] = g * scale
+        if check:
+            if of == Of.softmax:
+                fd = fd_gradient(softmax, z).swapaxes(-1, -2)
+                err = np.abs(fd - columns["jacobian"]).reshape(len(z), -1).max(axis=-1)
+            else:
+                err = np.abs(fd_gradient(f.value, z) * scale - columns["grad"]).max(axis=-1)
+            columns["fd_max_abs_error"] = err
+            failures.add(block.row_numbers()[~(err <= check_tol)])
+        if lr is not None:
+            if of == Of.softmax:
+                raise InputError("--lr needs a scalar objective", "use --of entropy, xent or kd")
+            z_next = z - lr * columns["grad"]
+            columns["z_next"] = z_next
+            columns["entropy_next"] = entropy_of_logits(z_next) * scale
+        return columns
+
+    primary = "jacobian" if of == Of.softmax else "grad"
+    code = pipeline.stream(opts, compute, primary=primary, kind="probs" if probs else "logits",
+                           title=pipeline.unit_title(f"Gradient of {of.value} w.r.t. logits", base))
+    if failures.count:
+        print(f"check failed: |grad - finite differences| > {check_tol:g} in {failures.text()}", file=sys.stderr)
+        code = max(code, 1)
+    raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("grad", help=HELP, short_help="Gradients w.r.t. logits; softmax Jacobian; --check.")(
+        shared(VALUES, INPUT_PATH, FILES, TEMPERATURE, UNITS, OUTPUT)(grad)
+    )

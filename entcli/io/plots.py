@@ -1,0 +1,63 @@
+"""The four-panel figure of a simulation, with matplotlib (the ``plot`` extra), imported only when asked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from entcli.errors import InputError, MissingExtraError
+
+FORMATS = (".png", ".svg", ".pdf")
+
+
+def plot_history(
+    path: str,
+    steps: NDArray[np.intp],
+    p: NDArray[np.float64],
+    entropy: NDArray[np.float64],
+    z: NDArray[np.float64],
+    names: Sequence[str],
+    title: str,
+    unit: str,
+    max_entropy: float,
+) -> None:
+    """Write class probabilities, entropy, max probability and logits against the step (one run)."""
+    if not path.lower().endswith(FORMATS):
+        raise InputError(f"--plot {path}: unknown image type", f"end the file name in {', '.join(FORMATS)}")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise MissingExtraError("matplotlib", "plot", "--plot") from None
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True, constrained_layout=True)
+    (ax_p, ax_h), (ax_max, ax_z) = axes
+    for j, name in enumerate(names):
+        ax_p.plot(steps, p[:, j], marker=".", label=name)
+        ax_z.plot(steps, z[:, j], marker=".", label=name)
+    ax_p.set(title="class probabilities p", ylabel="p", ylim=(-0.02, 1.02))
+    ax_p.legend(loc="best", fontsize="small")
+    k = p.shape[1]
+    ax_h.plot(steps, entropy, marker=".", color="black")
+    ax_h.axhline(max_entropy, ls="--", color="grey", lw=0.8, label=f"log K (K = {k})")
+    ax_h.axhline(0.0, color="grey", lw=0.5)
+    ax_h.legend(loc="best", fontsize="small")
+    ax_h.set(title=f"entropy H(p) ({unit})", ylabel=unit)
+    ax_max.plot(steps, p.max(axis=1), marker=".", color="tab:red")
+    ax_max.set(title="max probability", ylabel="max p", xlabel="step", ylim=(0, 1.02))
+    ax_z.set(title="logits z", ylabel="z", xlabel="step")
+    from matplotlib.ticker import MaxNLocator
+
+    for ax in axes.ravel():
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+    fig.suptitle(title)
+    try:
+        fig.savefig(path, dpi=120)
+    except OSError as e:
+        raise InputError(f"--plot {path}: cannot write ({e.strerror})", "check the directory") from None
+    finally:
+        plt.close(fig)
