@@ -199,23 +199,40 @@ class Run:
         return code
 
 
+#: A command's own check of rows that passed the input checks: (mask of bad rows, row -> (message, hint)).
+RowCheck = Callable[[NDArray[np.float64], Block], tuple[NDArray[np.bool_], Callable[[int], tuple[str, str]]]]
+
+
 def checked(
-    source: Source, kind: Kind, temperature: float, tol: float, run: Run
+    source: Source, kind: Kind, temperature: float, tol: float, run: Run, check: RowCheck | None = None
 ) -> Iterator[tuple[NDArray[np.float64], Block]]:
     """The blocks of ``source`` as distributions, with bad rows reported (or skipped with --skip-invalid).
 
-    Rows before the first bad row are yielded before its error is raised, so they are written.
+    Rows before the first bad row are yielded before its error is raised, so they are written. ``check``
+    adds a command's own condition on the rows (e.g. a reachable target).
     """
     for block in iter_blocks(source):
         p, bad = to_probabilities(block.values, kind, temperature, tol)
+        own_bad = np.zeros_like(bad)
+        if check is not None:
+            own_bad, explain = check(p, block)
+            own_bad &= ~bad
+
+        def error(i: int) -> InputError:
+            if own_bad[i]:
+                message, hint = explain(i)
+                return InputError(f"{source.name}: {block.where(i)}: {message}", hint)
+            return row_error(source, block, i, kind, tol)
+
+        bad = bad | own_bad
         if bad.any():
             first = int(np.argmax(bad))
             if not run.opts.skip_invalid:
                 if first:
                     yield p[:first], block.take(slice(0, first))
-                raise row_error(source, block, first, kind, tol)
+                raise error(first)
             for i in np.flatnonzero(bad).tolist():
-                run.skip(row_error(source, block, i, kind, tol).message)
+                run.skip(error(i).message)
             keep = ~bad
             p, block = p[keep], block.take(keep)
             if not len(p):
@@ -274,14 +291,16 @@ def stream(
     kind: Kind = "probs",
     nonfinite_hint: str = "",
     table: Table | None = None,
+    check: RowCheck | None = None,
 ) -> int:
-    """Run a one-input command: read rows, check them as ``kind``, compute, write; return the exit code."""
+    """Run a one-input command: read rows, check them as ``kind`` (and ``check``), compute, write; return
+    the exit code."""
     run = Run(opts, primary, title, nonfinite_hint=nonfinite_hint)
     source = open_input(opts, on_bad=run.skip if opts.skip_invalid else None)
     run.names = source.names
     tol = getattr(opts, "tol", 0.0)
     temperature = check_temperature(getattr(opts, "temperature", 1.0))
-    rows = checked(source, kind, temperature, tol, run)
+    rows = checked(source, kind, temperature, tol, run, check)
     return emit(opts, run, ((compute(p, block), block) for p, block in rows), table)
 
 

@@ -1,0 +1,156 @@
+"""Entropy normalisation: the robust solver converges on every reachable target; the published one is compared."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from entcli.core.normalize import entropy_range, normalize_entropy, normalize_entropy_published
+from entcli.core.shannon import entropy
+
+
+@st.composite
+def rows_and_targets(draw):
+    k = draw(st.integers(2, 1000))
+    alpha = draw(st.floats(0.05, 5))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    p = rng.dirichlet(np.full(k, alpha))
+    if draw(st.booleans()) and k > 2:  # exact zeros
+        p[rng.choice(k, size=k // 3, replace=False)] = 0.0
+    if draw(st.booleans()) and k > 3:  # ties, including at the maximum
+        p[1:3] = p[0]
+    if p.sum() == 0:
+        p[0] = 1.0
+    p = p / p.sum()
+    lo, hi = entropy_range(p)
+    frac = draw(st.one_of(st.floats(0, 1), st.sampled_from([0.0, 1.0, 1e-9, 1 - 1e-9])))
+    return p, float(lo[0] + frac * (hi[0] - lo[0]))
+
+
+@given(rows_and_targets())
+@settings(max_examples=300, deadline=None)
+def test_converges_preserving_order_zeros_and_ties(case):
+    p, target = case
+    r = normalize_entropy(p, target)
+    lo, hi = entropy_range(p)
+    if hi[0] == lo[0]:
+        return  # nothing can move (uniform over the support); covered by test_uniform_row
+    assert r.reachable[0] and r.converged[0]
+    assert abs(r.entropy[0] - target) <= 1e-10
+    assert abs(entropy(r.p[0]) - target) <= 1e-10
+    assert r.gamma[0] >= 0
+    q = r.p[0]
+    assert np.all(q[p == 0] == 0)
+    order = np.argsort(p, kind="stable")
+    assert np.all(np.diff(q[order]) >= -1e-300)  # order kept (non-decreasing along p's order)
+    ties = p[1:] == p[:-1]
+    assert np.all(q[1:][ties] == q[:-1][ties])
+    assert q.sum() == pytest.approx(1.0, abs=1e-12)
+
+
+def test_vectorised_rows_together():
+    rng = np.random.default_rng(4)
+    p = rng.dirichlet(np.ones(20), size=1000)
+    lo, hi = entropy_range(p)
+    t = lo + rng.uniform(size=1000) * (hi - lo)
+    r = normalize_entropy(p, t)
+    assert r.converged.all() and np.max(np.abs(r.entropy - t)) <= 1e-12
+    assert r.iterations.max() < 60
+
+
+def test_hand_derived_two_outcomes():
+    # p = (0.8, 0.2); the target H = ln 2 is reached only at γ = 0 (uniform).
+    r = normalize_entropy([0.8, 0.2], math.log(2))
+    assert r.gamma[0] == 0.0 and np.allclose(r.p, 0.5)
+    # Target 0 (one tie at the max): γ = inf, one-hot.
+    r = normalize_entropy([0.8, 0.2], 0.0)
+    assert r.gamma[0] == np.inf and r.p[0].tolist() == [1.0, 0.0]
+    # γ = 2 gives (0.64, 0.04)/0.68: its entropy is the target, so γ must come back as 2.
+    q = np.array([0.64, 0.04]) / 0.68
+    r = normalize_entropy([0.8, 0.2], float(entropy(q)))
+    assert r.gamma[0] == pytest.approx(2.0, rel=1e-10)
+
+
+def test_unreachable_and_uniform_rows():
+    r = normalize_entropy([0.5, 0.3, 0.2], 2.0)
+    assert not r.reachable[0] and np.isnan(r.gamma[0])
+    r = normalize_entropy([0.25, 0.25, 0.5, 0.0], math.log(2))  # m = 1, s = 3: ln 2 reachable
+    assert r.converged[0]
+    r = normalize_entropy([0.5, 0.5, 0.0], 0.1)
+    assert not r.reachable[0]
+
+
+def test_logits_give_inverse_temperature():
+    z = np.array([1.0, 2.0, 3.0])
+    from scipy import special
+
+    log_p = special.log_softmax(z)
+    target = 0.5
+    r = normalize_entropy(np.exp(log_p), target, log_p=log_p)
+    np.testing.assert_allclose(r.p[0], special.softmax(r.gamma[0] * z), rtol=1e-12)
+
+
+def test_published_iteration_fails_where_ours_converges():
+    p, target = [0.004, 0.443, 0.107, 0.446], 1.27
+    pub = normalize_entropy_published(p, target)
+    assert not pub.converged[0]  # its first step is gamma < 0
+    ours = normalize_entropy(p, target)
+    assert ours.converged[0] and abs(ours.entropy[0] - target) < 1e-12
+
+
+def test_published_failure_rate_is_real():
+    rng = np.random.default_rng(0)
+    p = rng.dirichlet(np.full(10, 0.3), size=2000)
+    lo, hi = entropy_range(p)
+    t = lo + rng.uniform(size=2000) * (hi - lo)
+    pub = normalize_entropy_published(p, t, tol=1e-10)
+    rate = 1 - pub.converged.mean()
+    assert 0.005 <= rate <= 0.49  # MATH.md: 0.5 % to 49 % of cases
+    assert normalize_entropy(p, t).converged.all()
+
+
+# ------------------------------------------------------------------------------------------------- CLI
+
+
+def test_cli_fields_and_units(cli):
+    r = cli("normalize", "--target", "1", "--bits", "0.7", "0.2", "0.1", "-o", "json")
+    (obj,) = json.loads(r.out)
+    assert list(obj) == ["p", "gamma", "temperature", "entropy", "target", "iterations", "unit"]
+    assert obj["entropy"] == pytest.approx(1.0, abs=1e-11) and obj["unit"] == "bits"
+    assert obj["temperature"] == pytest.approx(1 / obj["gamma"], rel=1e-15)
+    assert entropy(np.array(obj["p"]), 2) == pytest.approx(1.0, abs=1e-11)
+
+
+def test_cli_ratio_perplexity_logits(cli):
+    (obj,) = json.loads(cli("normalize", "--ratio", "0.5", "0.5", "0.3", "0.2", "-o", "json").out)
+    assert obj["entropy"] == pytest.approx(0.5 * math.log(3), abs=1e-12)
+    (obj,) = json.loads(cli("normalize", "--perplexity", "2", "--logits", "-T", "2", "1", "2", "3",
+                            "-o", "json").out)
+    assert math.exp(obj["entropy"]) == pytest.approx(2.0, rel=1e-11)
+    assert obj["temperature"] == pytest.approx(2 / obj["gamma"], rel=1e-15)
+
+
+def test_cli_unreachable_target_states_range(cli):
+    r = cli("normalize", "--target", "2", "0.5", "0.3", "0.2")
+    assert r.code == 2 and "out of reach" in r.err and "[0, 1.09861]" in r.err
+    r = cli("normalize", "--target", "0.1", "0.5", "0.5")
+    assert r.code == 2 and "cannot move" in r.err
+
+
+def test_cli_trace_and_published(cli):
+    r = cli("normalize", "--target", "1.27", "--trace", "0.004", "0.443", "0.107", "0.446")
+    assert r.code == 0 and "newton" in r.err and "trace (robust)" in r.err
+    r = cli("normalize", "--target", "1.27", "--method", "published", "--trace", "0.004", "0.443", "0.107", "0.446")
+    assert r.code == 1 and "gamma <= 0" in r.err and "warning" in r.err
+
+
+def test_cli_many_rows(cli):
+    r = cli("normalize", "--ratio", "0.3", "-o", "csv", stdin="a,b,c\n0.5,0.3,0.2\n0.1,0.1,0.8\n")
+    lines = r.lines()
+    assert lines[0].startswith("p_a,p_b,p_c,gamma") and len(lines) == 3
