@@ -214,30 +214,31 @@ def checked(
     for block in iter_blocks(source):
         p, bad = to_probabilities(block.values, kind, temperature, tol)
         own_bad = np.zeros_like(bad)
+        explain = None
         if check is not None:
             own_bad, explain = check(p, block)
             own_bad &= ~bad
-
-        def error(i: int) -> InputError:
-            if own_bad[i]:
-                message, hint = explain(i)
-                return InputError(f"{source.name}: {block.where(i)}: {message}", hint)
-            return row_error(source, block, i, kind, tol)
-
         bad = bad | own_bad
         if bad.any():
             first = int(np.argmax(bad))
+            errors = (_own_error(source, block, i, explain) if own_bad[i] else row_error(source, block, i, kind, tol)
+                      for i in np.flatnonzero(bad).tolist())
             if not run.opts.skip_invalid:
                 if first:
                     yield p[:first], block.take(slice(0, first))
-                raise error(first)
-            for i in np.flatnonzero(bad).tolist():
-                run.skip(error(i).message)
+                raise next(errors)
+            for error in errors:
+                run.skip(error.message)
             keep = ~bad
             p, block = p[keep], block.take(keep)
             if not len(p):
                 continue
         yield p, block
+
+
+def _own_error(source: Source, block: Block, i: int, explain: Callable[[int], tuple[str, str]] | None) -> InputError:
+    message, hint = explain(i) if explain is not None else ("invalid row", "")
+    return InputError(f"{source.name}: {block.where(i)}: {message}", hint)
 
 
 def row_error(source: Source, block: Block, i: int, kind: Kind, tol: float) -> InputError:

@@ -13,8 +13,9 @@ has exactly one γ; one outside has none.
 Solver (vectorised over rows, converged rows masked): start at γ = 1 (the identity) with the bracket
 (0, ∞); every evaluation narrows the bracket (H(γ) > H* → γ is too small); take the Newton step
 γ + (H − H*)/(γ Var_q(b)) when it lands strictly inside the bracket and is under half the step before
-the last (Numerical Recipes' rtsafe rule), else bisect (geometrically while the bracket spans orders of magnitude, and double γ while there is no upper
-end). It stops when |H − H*| ≤ tol or the bracket is down to a few ulps of γ.
+the last (Numerical Recipes' rtsafe rule), else bisect (geometrically while the bracket spans orders
+of magnitude; doubling γ while there is no upper end). It stops when |H − H*| ≤ tol or the bracket
+is down to a few ulps of γ.
 
 The published iteration (MATH.md), γ ← 1 + (H* − H)/(H² − Σ p (ln p)²) applied to the current p and
 repeated, is :func:`normalize_entropy_published`, kept for comparison: it can step to γ < 0 (reversing
