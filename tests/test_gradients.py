@@ -198,3 +198,13 @@ def test_simulate_bad_options(cli):
     for args in (["--steps", "-1"], ["--lr", "-1"], ["--every", "0"], ["-T", "0"]):
         r = cli("simulate", *args)
         assert r.code == 2 and r.err.startswith("error:"), args
+
+
+def test_plot_without_matplotlib_says_which_extra(cli, monkeypatch, tmp_path):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` raise ImportError
+    r = cli("simulate", "--plot", str(tmp_path / "run.png"))
+    assert r.code == 2
+    assert r.err.splitlines() == ["error: --plot needs matplotlib, which is not installed",
+                                  "hint: pip install 'entcli[plot]'"]

@@ -184,7 +184,7 @@ def normalize_entropy_published(
         for it in range(max_iter + 1):
             log_p = np.where(p > 0, np.log(np.where(p > 0, p, 1.0)), 0.0)
             h = -np.sum(p * log_p, axis=-1)
-            if trace:
+            if trace and not failed[0]:
                 steps.append((it, float(total[0]), float(h[0]), "published" if it else "start"))
             active &= ~(np.abs(h - target) <= tol) & ~failed
             if it == max_iter or not active.any():

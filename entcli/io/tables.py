@@ -18,7 +18,7 @@ MAX_SHOWN = 8
 def _vector_text(cells: list[str]) -> str:
     if len(cells) > MAX_SHOWN:
         cells = cells[: MAX_SHOWN - 2] + ["…", cells[-1]]
-    return ", ".join(cells)
+    return ",".join(cells)  # one word: a narrow column cuts it with an ellipsis instead of wrapping
 
 
 def console(stream: IO[str], color: bool):  # -> rich.console.Console
@@ -43,21 +43,41 @@ def print_table(
     from rich.table import Table
 
     d = digits if digits is not None else TABLE_DIGITS
+    if n == 1 and first:
+        _print_fields(stream, columns, title, d, color)
+        return
     table = Table(title=title if first else None, title_justify="left")
     cells: list[list[str]] = []
     for name, col in columns.items():
         if isinstance(col, str):
             continue
-        numeric = col.dtype.kind in "fiu"
-        table.add_column(name, justify="right" if numeric and col.ndim == 1 else "left", no_wrap=col.ndim > 1)
         flat = format_numbers(col, d)
         if col.ndim == 1:
             cells.append(flat)
         else:
             width = int(np.prod(col.shape[1:]))
             cells.append([_vector_text(flat[i * width:(i + 1) * width]) for i in range(n)])
+        # Numbers keep their width (headers may wrap); vectors take what is left, cut with an ellipsis.
+        scalar = col.ndim == 1
+        table.add_column(name, justify="right" if scalar else "left", overflow="fold" if scalar else "ellipsis",
+                         min_width=max(map(len, cells[-1])) if scalar else None)
     for row in zip(*cells, strict=False):
         table.add_row(*row)
+    console(stream, color).print(table)
+
+
+def _print_fields(stream: IO[str], columns: Mapping[str, Column], title: str, digits: int, color: bool) -> None:
+    """A single result as a two-column table, field by field: it fits any terminal."""
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", show_header=False)
+    table.add_column("field", style="bold" if color else None)
+    table.add_column("value", overflow="fold")
+    for name, col in columns.items():
+        if isinstance(col, str):
+            continue
+        cells = format_numbers(col, digits)
+        table.add_row(name, cells[0] if col.ndim == 1 else ", ".join(cells))
     console(stream, color).print(table)
 
 
