@@ -49,6 +49,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -95,8 +96,28 @@ def main(argv: list[str] | None = None) -> int:
     sys.exit(code)
 
 
+SHELLS = ("bash", "zsh", "fish")
+
+
+def show_completion(shell: str | None) -> int:
+    """Print the completion script for ``shell`` (bash, zsh or fish; default: the login shell's name)."""
+    from typer._completion_shared import get_completion_script
+
+    shell = shell or os.path.basename(os.environ.get("SHELL", "bash"))
+    if shell not in SHELLS:
+        _error(f"no completion script for shell {shell!r}", f"choose one of {', '.join(SHELLS)}")
+        return 2
+    print(get_completion_script(prog_name="entcli", complete_var="_ENTCLI_COMPLETE", shell=shell))
+    return 0
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run entcli and return its exit code; every error becomes ``error: …`` on stderr, never a traceback."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args[:1] == ["--show-completion"] and len(args) <= 2:
+        # `entcli --show-completion zsh` names the shell (Typer's flag only detects the current one).
+        return show_completion(args[1] if len(args) == 2 else None)
+    argv = args
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="entcli", standalone_mode=False)

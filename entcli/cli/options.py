@@ -147,6 +147,12 @@ PAIR_READ = TEMPERATURE + KIND + [
          help="Every p row against every q row (an N x M matrix, like scipy's cdist); long form in csv/json."),
 ]
 
+EXPLAIN = [
+    _opt("explain", bool, False, "--explain", panel=PANEL_OUTPUT,
+         help="Print the exact formula and conventions of this run (unit, direction, how input was read) to "
+              "stderr, so a result can be checked by hand."),
+]
+
 CHECKS = [
     _opt("max", Optional[float], None, "--max", panel=PANEL_CHECKS, metavar="X",
          help="Exit 1 if the primary result of any row is above X (rows named on stderr)."),

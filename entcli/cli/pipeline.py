@@ -305,5 +305,32 @@ def stream(
     return emit(opts, run, ((compute(p, block), block) for p, block in rows), table)
 
 
+def explain(opts: SimpleNamespace, *lines: str) -> None:
+    """With --explain, print the formula and conventions of this run to stderr, one ``explain:`` line each."""
+    if getattr(opts, "explain", False):
+        for line in lines:
+            if line:
+                print(f"explain: {line}", file=sys.stderr)
+
+
+def unit_text(base: float) -> str:
+    """The unit line of --explain."""
+    if base == math.e:
+        return "unit: nats (natural logarithm)"
+    return (f"unit: {unit_name(base)}: log base {base:g}, i.e. a value in nats divided by "
+            f"ln {base:g} = {math.log(base):.6g}")
+
+
+def reading_text(kind: str, temperature: float = 1.0, tol: float = 0.0, what: str = "input") -> str:
+    """How the numbers were read, for --explain."""
+    return {
+        "probs": f"{what}: probabilities, used as given; checked finite, >= 0 and |sum - 1| <= {tol:g}",
+        "renormalize": f"{what}: probabilities divided by their row sum (--renormalize)",
+        "counts": f"{what}: counts, p_i = c_i / sum_j c_j",
+        "logits": f"{what}: logits, p = softmax(z / T) = exp(z/T - logsumexp(z/T)) with T = {temperature:g} "
+                  "(log p taken as z/T - logsumexp, not log of p); a -inf logit is p = 0",
+    }.get(kind, f"{what}: {kind}")
+
+
 def unit_title(what: str, base: float) -> str:
     return f"{what} ({unit_name(base)})"

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from entcli.cli.options import CHECKS, INPUT, OUTPUT, READ, UNITS, VALUES, shared
+from entcli.cli.options import CHECKS, EXPLAIN, INPUT, OUTPUT, READ, UNITS, VALUES, shared
 
 HELP = """Shannon entropy H(p) = -sum_i p_i log p_i of each distribution.
 
@@ -18,12 +18,10 @@ contribution -p log p.
 
 Examples:
 
+\b
   entcli entropy --bits 0.5 0.5            # 1.0
-
   entcli entropy --detail 0.1 0.1 0.1 0.7  # where the entropy comes from
-
   entcli entropy --counts 4 2 3 0 2        # counts, divided by their sum
-
   entcli entropy -i model.csv --max 0.5    # exit 1 naming the rows above 0.5 nats
 """
 
@@ -39,6 +37,12 @@ def entropy(
     base = pipeline.base_of(opts)
     kind = pipeline.kind_of(opts)
     unit = unit_name(base)
+    pipeline.explain(
+        opts, "H(p) = -sum_i p_i log p_i over the last axis, with 0 log 0 = 0",
+        "max_entropy = log K (K = number of outcomes); normalized = H / log K (0 when K = 1); "
+        "perplexity = exp(H in nats); support = number of p_i > 0",
+        "surprisal = -log p_i (inf for p_i = 0); contribution = -p_i log p_i" if detail else "",
+        pipeline.unit_text(base), pipeline.reading_text(kind, opts.temperature, opts.tol))
 
     def compute(p, block):  # type: ignore[no-untyped-def]
         s = entropy_summary(p, base)
@@ -71,5 +75,5 @@ def _detail_table(out, columns, run) -> None:  # type: ignore[no-untyped-def]
 
 def register(app: typer.Typer) -> None:
     app.command("entropy", help=HELP, short_help="Entropy H(p), perplexity, surprisal.")(
-        shared(VALUES, INPUT, READ, UNITS, OUTPUT, CHECKS)(entropy)
+        shared(VALUES, INPUT, READ, UNITS, OUTPUT, EXPLAIN, CHECKS)(entropy)
     )

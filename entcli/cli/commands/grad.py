@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from entcli.cli.options import FILES, INPUT_PATH, OUTPUT, TEMPERATURE, UNITS, VALUES, shared
+from entcli.cli.options import EXPLAIN, FILES, INPUT_PATH, OUTPUT, TEMPERATURE, UNITS, VALUES, shared
 
 HELP = """Gradient with respect to the logits z (p = softmax(z)) of:
 
@@ -28,10 +28,9 @@ gradient by 1/ln 2). --check compares with central finite differences (exit 1 ab
 
 Examples:
 
+\b
   entcli grad 1.0 0.8 0.5
-
   entcli grad --of xent --target 0 2 1 0 --check
-
   entcli grad --of softmax -o json 1 2 3
 """
 
@@ -71,6 +70,15 @@ def grad(
     if opts.temperature != 1.0 and of != Of.kd:
         raise InputError("-T/--temperature applies to --of kd", "drop -T, or use --of kd")
     objective = objective_for(of.value, target, teacher, opts, t2)
+    pipeline.explain(
+        opts, {"entropy": "dH/dz_m = -p_m (log p_m + H), p = softmax(z); sums to 0",
+               "xent": "dH(y, softmax(z))/dz = softmax(z) - y (y one-hot from a class index, or a distribution)",
+               "kd": "d/dz H(softmax(v/T), softmax(z/T)) = (1/T)(softmax(z/T) - softmax(v/T)), "
+                     f"T = {opts.temperature:g}" + (", times T^2 (--t2)" if t2 else ""),
+               "softmax": "dp_k/dz_m = p_m (delta_km - p_k): diag(p) - p p^T"}[of.value],
+        "input: probabilities, z = log p" if probs else "input: logits z",
+        "check: central differences (f(z + h e_m) - f(z - h e_m)) / 2h, h = eps^(1/3) max(1, |z_m|)" if check else "",
+        f"step: z_next = z - {lr:g} * grad" if lr is not None else "", pipeline.unit_text(base))
     failures = pipeline.RowTally()
 
     def compute(p, block):  # type: ignore[no-untyped-def]
@@ -111,5 +119,5 @@ def grad(
 
 def register(app: typer.Typer) -> None:
     app.command("grad", help=HELP, short_help="Gradients w.r.t. logits; softmax Jacobian; --check.")(
-        shared(VALUES, INPUT_PATH, FILES, TEMPERATURE, UNITS, OUTPUT)(grad)
+        shared(VALUES, INPUT_PATH, FILES, TEMPERATURE, UNITS, OUTPUT, EXPLAIN)(grad)
     )

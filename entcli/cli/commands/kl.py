@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from entcli.cli.options import CHECKS, FILES, OUTPUT, PAIR_READ, UNITS, shared
+from entcli.cli.options import CHECKS, EXPLAIN, FILES, OUTPUT, PAIR_READ, UNITS, shared
 
 HELP = """KL divergence KL(p||q) = sum_i p_i log(p_i / q_i) >= 0, and its relatives.
 
@@ -24,10 +24,9 @@ inputs; --p-logits, --q-counts ... to one.
 
 Examples:
 
+\b
   entcli kl -p 0.5,0.5 -q 0.9,0.1 --bits
-
   entcli kl -p baseline.csv -q today.csv --max 0.05 || alert
-
   entcli kl -p 1,0,0,0,0 -q 0.4,0.3,0.05,0.05,0.2    # 0.916 (= -log 0.4)
 """
 
@@ -69,6 +68,17 @@ def kl(
     pairs.one_stdin(p, q)
     run = pipeline.Run(opts, primary, pipeline.unit_title(TITLES[primary], base),
                        nonfinite_hint=" (p > 0 where q = 0); --epsilon E smooths q")
+    pipeline.explain(
+        opts, "direction: KL(p||q) = sum_i p_i log(p_i / q_i): p the reference (-p), q the model (-q); "
+        "0 log(0/q) = 0; p_i > 0 = q_i gives +inf",
+        "reverse_kl = KL(q||p); symmetric_kl = KL(p||q) + KL(q||p); js_divergence = KL(p||m)/2 + KL(q||m)/2, "
+        "m = (p+q)/2; js_distance = sqrt(js_divergence); cross_entropy = -sum p log q = H(p) + KL(p||q)",
+        f"primary result (plain output, --max/--min): {primary}",
+        f"q smoothed: q' = (q + {opts.epsilon:g}) / (1 + K * {opts.epsilon:g})" if opts.epsilon is not None else "",
+        "pairs: every p row with every q row (--pairwise)" if opts.pairwise else
+        "pairs: row i of p with row i of q; a single row pairs with every row of the other",
+        pipeline.unit_text(base), pipeline.reading_text(kinds[0], opts.temperature, opts.tol, "p"),
+        pipeline.reading_text(kinds[1], opts.temperature, opts.tol, "q"))
     a, b = pairs.open_src(p, "-p", opts), pairs.open_src(q, "-q", opts)
     run.names = a.names or b.names
 
@@ -95,5 +105,5 @@ def kl(
 
 def register(app: typer.Typer) -> None:
     app.command("kl", help=HELP, short_help="KL(p||q), reverse, symmetric, Jensen-Shannon.")(
-        shared(FILES, PAIR_READ, UNITS, OUTPUT, CHECKS)(kl)
+        shared(FILES, PAIR_READ, UNITS, OUTPUT, EXPLAIN, CHECKS)(kl)
     )

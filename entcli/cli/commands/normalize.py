@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from entcli.cli.options import INPUT, OUTPUT, READ, UNITS, VALUES, shared
+from entcli.cli.options import EXPLAIN, INPUT, OUTPUT, READ, UNITS, VALUES, shared
 
 HELP = """Entropy normalisation: find gamma > 0 so that p^gamma / sum p^gamma has the target entropy.
 
@@ -27,10 +27,9 @@ published runs the plain published iteration for comparison, and says when it fa
 
 Examples:
 
+\b
   entcli normalize --target 1 --bits 0.7 0.2 0.1
-
   entcli normalize --ratio 0.5 --trace 0.5 0.3 0.15 0.05
-
   entcli normalize --logits --perplexity 2 -i logits.csv -o csv
 """
 
@@ -79,6 +78,16 @@ def normalize(
     scale = nats_to(base)
     kind = pipeline.kind_of(opts)
     unit = unit_name(base)
+
+    pipeline.explain(
+        opts, "p' = p^gamma / sum p^gamma over the support, computed as softmax(gamma (log p - max log p))",
+        f"target: {given[0]} " + ("H* in the chosen unit" if target is not None else
+                                  "r: H* = r log K" if ratio is not None else "P: H* = log P"),
+        "solver: " + ("bracketed Newton on gamma (dH/dgamma = -gamma Var_q(log p)) with bisection fallback, "
+                      f"to |H - H*| <= {solve_tol:g} nats, at most {max_iter} iterations" if method == Method.robust
+                      else "the published iteration gamma <- 1 + (H* - H)/(H^2 - sum p (log p)^2), unguarded"),
+        "temperature = " + ("T / gamma (for the logits)" if kind == "logits" else "1 / gamma"),
+        pipeline.unit_text(base), pipeline.reading_text(kind, opts.temperature, opts.tol))
 
     def targets(p):  # type: ignore[no-untyped-def]
         """The target in nats for each row."""
@@ -148,5 +157,5 @@ def _print_trace(steps: list, target: float, scale: float, unit: str, method: st
 
 def register(app: typer.Typer) -> None:
     app.command("normalize", help=HELP, short_help="Power transform p^gamma to a target entropy.")(
-        shared(VALUES, INPUT, READ, UNITS, OUTPUT)(normalize)
+        shared(VALUES, INPUT, READ, UNITS, OUTPUT, EXPLAIN)(normalize)
     )

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from entcli.cli.options import FILES, INPUT_PATH, OUTPUT, TEMPERATURE, UNITS, VALUES, shared
+from entcli.cli.options import EXPLAIN, FILES, INPUT_PATH, OUTPUT, TEMPERATURE, UNITS, VALUES, shared
 
 HELP = """Gradient descent on logits, step by step: z <- z - lr * grad f(z), from step 0 (the start).
 
@@ -25,10 +25,9 @@ the table; --plot FILE.png|.svg|.pdf writes a four-panel figure (needs the plot 
 
 Examples:
 
+\b
   entcli simulate
-
   entcli simulate --maximize --steps 50 2 0 -1
-
   entcli simulate -o csv --every 5 --until 0.1 --plot run.png
 """
 
@@ -89,6 +88,16 @@ def simulate(
     scale = nats_to(base)
     goal = objective_for(objective.value, target, teacher, opts, False)
     until_nats = until / scale if until is not None else None
+    sign = "+" if maximize else "-"
+    pipeline.explain(
+        opts, f"update: z <- z {sign} {lr:g} * grad f(z), {steps} steps; step 0 is the start",
+        {"entropy": "f = H(softmax(z)), grad = -p (log p + H)" + (" (descent: z + lr p (log p + H))" if not maximize
+                                                                    else ""),
+         "xent": "f = H(y, softmax(z)), grad = softmax(z) - y",
+         "kd": f"f = H(softmax(v/T), softmax(z/T)), grad = (1/T)(softmax(z/T) - softmax(v/T)), T = {opts.temperature:g}"
+         }[objective.value],
+        f"stop a row when its entropy {'>=' if maximize else '<='} {until:g}" if until is not None else "",
+        "grad_norm = |grad f(z)|_2 at that step", pipeline.unit_text(base))
     shown: dict = {}
 
     def compute(p, block):  # type: ignore[no-untyped-def]
@@ -164,5 +173,5 @@ def _charts(shown: dict, title: str, base: float, color: bool) -> None:
 
 def register(app: typer.Typer) -> None:
     app.command("simulate", help=HELP, short_help="Entropy minimisation by gradient descent, step by step.")(
-        shared(VALUES, INPUT_PATH, FILES, TEMPERATURE, UNITS, OUTPUT)(simulate)
+        shared(VALUES, INPUT_PATH, FILES, TEMPERATURE, UNITS, OUTPUT, EXPLAIN)(simulate)
     )

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from entcli.cli.options import CHECKS, FILES, OUTPUT, PAIR_READ, UNITS, shared
+from entcli.cli.options import CHECKS, EXPLAIN, FILES, OUTPUT, PAIR_READ, UNITS, shared
 
 HELP = """Cross-entropy H(p, q) = -sum_i p_i log q_i = H(p) + KL(p||q): the cost of coding p with a code for q.
 
@@ -26,10 +26,9 @@ No hidden clamping: q = 0 where the label is 1 is an infinite loss, reported as 
 
 Examples:
 
+\b
   entcli xent -p 1,0,0,0,0 -q 0.4,0.3,0.05,0.05,0.2         # 0.916 = -log 0.4
-
   entcli xent --target labels.txt -q logits.csv --logits --reduction mean
-
   entcli xent --binary --target 1,0,1 -q 0.9,0.2,0.7 --reduction mean
 """
 
@@ -92,6 +91,18 @@ def xent(
         label_smoothing=label_smoothing, ignore_index=ignore_index, reduction=reduction.value,
         pos_weight=pos_weight, detail=detail,
     )
+    pipeline.explain(
+        opts,
+        "binary: loss = -[w y log q + (1 - y) log(1 - q)], w = --pos-weight "
+        f"{pos_weight:g}; from logits via softplus, no clamping" if binary else
+        "H(p, q) = -sum_i p_i log q_i (p the target, q the prediction) = H(p) + KL(p||q); 0 log q = 0",
+        "targets: class labels (--target), p = one-hot(label)" if target is not None and not binary else "",
+        f"label smoothing: p' = (1 - {label_smoothing:g}) p + {label_smoothing:g}/K" if label_smoothing else "",
+        "class weights: loss_n = -sum_k w_k p_k log q_k; mean divides by sum_n w_(label n) for labels, by N for "
+        "distributions" if weight is not None else "",
+        f"ignore_index {ignore_index}: those rows have loss 0 and are not counted" if ignore_index is not None else "",
+        f"reduction: {reduction.value}" + (" (one object for the batch)" if reduction != Reduction.none else ""),
+        pipeline.unit_text(base), pipeline.reading_text(settings.q_kind, opts.temperature, opts.tol, "q"))
     pairs.one_stdin(p, q, target, weight)
     run = pipeline.Run(opts, "cross_entropy", pipeline.unit_title("Cross-entropy H(p, q)", base),
                        nonfinite_hint=" (p > 0 where q = 0); --epsilon E smooths q")
@@ -101,5 +112,5 @@ def xent(
 
 def register(app: typer.Typer) -> None:
     app.command("xent", help=HELP, short_help="Cross-entropy H(p, q), from labels, logits, binary.")(
-        shared(FILES, PAIR_READ, UNITS, OUTPUT, CHECKS)(xent)
+        shared(FILES, PAIR_READ, UNITS, OUTPUT, EXPLAIN, CHECKS)(xent)
     )

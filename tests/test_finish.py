@@ -1,0 +1,156 @@
+"""The finish: completions, --version, help and its generated reference, --explain, selftest, the shared options."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+
+from entcli.cli.app import app
+from tests.conftest import run_process
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMANDS = list(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+
+
+def test_completion_scripts_are_current():
+    proc = subprocess.run([sys.executable, "scripts/gen_completions.py", "--check"], cwd=ROOT, capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_bash_completion_sources_and_completes(tmp_path):
+    script = ROOT / "completions" / "entcli.bash"
+    proc = subprocess.run(["bash", "-c", f"source {script} && complete -p entcli"], capture_output=True, text=True)
+    assert proc.returncode == 0 and "_entcli_completion" in proc.stdout
+    env = {"_ENTCLI_COMPLETE": "complete_bash", "COMP_WORDS": "entcli entropy --format ", "COMP_CWORD": "3"}
+    r = run_process(env=env)
+    assert r.out.split() == ["table", "plain", "csv", "tsv", "json", "jsonl"]
+    env["COMP_WORDS"], env["COMP_CWORD"] = "entcli grad --of ", "3"
+    assert run_process(env=env).out.split() == ["entropy", "xent", "kd", "softmax"]
+    env["COMP_WORDS"], env["COMP_CWORD"] = "entcli si", "1"
+    assert run_process(env=env).out.split() == ["simulate"]
+
+
+@pytest.mark.parametrize("shell", ["zsh", "fish"])
+def test_show_completion_names_the_shell(shell):
+    r = run_process("--show-completion", shell)
+    name = {"zsh": "_entcli", "fish": "entcli.fish"}[shell]
+    assert r.code == 0 and r.out == (ROOT / "completions" / name).read_text()
+
+
+# Completion ends the process from inside Typer, so the check runs at exit.
+LIGHT = "import atexit, sys; atexit.register(lambda: print('HEAVY', sorted(m for m in ('numpy', 'rich', " \
+        "'matplotlib', 'pyarrow') if m in sys.modules))); from entcli.cli.app import run; run({args})"
+
+
+@pytest.mark.parametrize("args, env", [
+    (["--version"], {}),
+    ([], {"_ENTCLI_COMPLETE": "complete_bash", "COMP_WORDS": "entcli entropy --", "COMP_CWORD": "2"}),
+    (["entropy", "--help"], {}),
+])
+def test_version_completion_and_help_import_nothing_heavy(args, env):
+    import os
+
+    proc = subprocess.run([sys.executable, "-c", LIGHT.format(args=args)], capture_output=True, text=True,
+                          env={**os.environ, **env}, cwd=ROOT)
+    assert "HEAVY []" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_one_liner_does_not_import_rich():
+    import os
+
+    proc = subprocess.run([sys.executable, "-c", LIGHT.format(args=["entropy", "0.5", "0.5"])], capture_output=True,
+                          text=True, env=os.environ, cwd=ROOT)
+    assert "HEAVY ['numpy']" in proc.stdout
+
+
+def test_version_line():
+    from importlib.metadata import version
+
+    r = run_process("--version")
+    assert r.out == f"entcli {version('entcli')}\n"
+
+
+def test_cli_reference_is_current():
+    proc = subprocess.run([sys.executable, "scripts/gen_docs.py", "--check"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_and_option_has_help(name):
+    command = typer.main.get_command(app).commands[name]  # type: ignore[attr-defined]
+    assert command.help and "Examples:" in command.help or name == "selftest"
+    for param in command.params:
+        if param.param_type_name == "option":
+            assert param.help, f"{name} {param.opts} has no help"
+
+
+SHARED = {
+    "--format": ["-o"], "--digits": [], "--color": [], "--output": ["-O"],
+}
+COMPUTING = [c for c in COMMANDS if c != "selftest"]
+
+
+@pytest.mark.parametrize("name", COMPUTING)
+def test_shared_options_exist_and_are_the_same_objects(name):
+    """Every computing command has the output options and --explain, spelt and documented identically."""
+    command = typer.main.get_command(app).commands[name]  # type: ignore[attr-defined]
+    by_name = {p.name: p for p in command.params}
+    reference = {p.name: p for p in typer.main.get_command(app).commands["entropy"].params}  # type: ignore
+    for option in ("format", "digits", "color", "output", "explain"):
+        assert option in by_name, f"{name} lacks --{option}"
+        assert by_name[option].opts == reference[option].opts and by_name[option].help == reference[option].help
+    for group in (("base", "bits", "nats", "dits"), ("input_format", "delimiter", "header", "skip_invalid")):
+        present = [o in by_name for o in group]
+        assert all(present) or not any(present), f"{name} has part of {group}"
+        for o in group:
+            if o in by_name:
+                assert by_name[o].opts == reference[o].opts and by_name[o].help == reference[o].help
+
+
+@pytest.mark.parametrize("args", [
+    ["entropy", "0.5", "0.5"], ["softmax", "1", "2"], ["kl", "-p", "0.5,0.5", "-q", "0.9,0.1"],
+    ["xent", "-p", "0.5,0.5", "-q", "0.9,0.1"], ["normalize", "--ratio", "0.5", "0.7", "0.2", "0.1"],
+    ["grad", "1", "2"], ["simulate", "--steps", "2"],
+])
+def test_shared_options_behave_alike(cli, args):
+    plain = cli(*args).out
+    assert cli(*args, "--digits", "3").out != plain or "e" in plain
+    objs = json.loads(cli(*args, "-o", "json").out)
+    assert isinstance(objs, list) and objs
+    assert len(cli(*args, "-o", "jsonl").lines()) == len(objs)
+    r = cli(*args, "--explain")
+    assert r.out == plain and r.err.startswith("explain: ")
+    if "--bits" in [p.opts[0] for p in typer.main.get_command(app).commands[args[0]].params]:  # type: ignore
+        assert cli(*args, "--bits", "-o", "json").out != cli(*args, "-o", "json").out
+
+
+def test_explain_states_direction_and_reading(cli):
+    r = cli("kl", "--explain", "--bits", "-p", "0.5,0.5", "-q", "1,2", "--q-logits", "--epsilon", "0.01")
+    assert "KL(p||q)" in r.err and "bits" in r.err and "q: logits" in r.err and "(q + 0.01)" in r.err
+
+
+def test_selftest_passes_with_sources(cli):
+    r = cli("selftest", "-o", "jsonl")
+    rows = [json.loads(x) for x in r.lines()]
+    assert r.code == 0 and len(rows) >= 25 and all(row["passed"] == 1 for row in rows)
+    assert "scipy" in r.err and "Cover & Thomas" in r.err and "passed, 0 failed" in r.err
+
+
+def test_color_when_asked(cli):
+    r = cli("entropy", "-o", "table", "--color", "always", "0.5", "0.5")
+    assert "\x1b[" in r.out
+    assert "\x1b[" not in cli("entropy", "-o", "table", "0.5", "0.5").out
+    assert "\x1b[" not in cli("entropy", "-o", "json", "--color", "always", "0.5", "0.5").out
+
+
+def test_shared_decorator_keeps_signatures_honest():
+    from entcli.cli.commands.entropy import entropy
+
+    assert "opts" in inspect.signature(entropy).parameters
