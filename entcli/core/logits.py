@@ -22,26 +22,29 @@ def _scaled(z: ArrayLike, temperature: float) -> NDArray[np.float64]:
 
 def _row_max(z: NDArray[np.float64]) -> NDArray[np.float64]:
     m = np.max(z, axis=-1, keepdims=True)
-    # A row of all -inf has no finite maximum: shift by 0 so that it comes out as NaN, not a warning storm.
+    # A row of all -inf (or with NaN/+inf, which callers reject) has no finite maximum: shift by 0.
     return np.where(np.isfinite(m), m, 0.0)
+
+
+def _shifted(z: NDArray[np.float64]) -> NDArray[np.float64]:
+    """z − max z per row. For logits ±1e308 the difference overflows to −inf, whose exp is the exact 0."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return z - _row_max(z)
 
 
 def logsumexp(z: ArrayLike, temperature: float = 1.0) -> NDArray[np.float64]:
     """log Σ_k exp(z_k / T) for each row, without overflow: m + log Σ exp(z/T − m), m = max z/T."""
     z = _scaled(z, temperature)
-    m = _row_max(z)
-    with np.errstate(divide="ignore"):
-        return (m + np.log(np.sum(np.exp(z - m), axis=-1, keepdims=True)))[..., 0]
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        return (_row_max(z) + np.log(np.sum(np.exp(_shifted(z)), axis=-1, keepdims=True)))[..., 0]
 
 
 def log_softmax(z: ArrayLike, temperature: float = 1.0) -> NDArray[np.float64]:
     """log σ(z/T)_j = z_j/T − logsumexp(z/T), in nats; never computed as log(softmax(z))."""
-    z = _scaled(z, temperature)
-    m = _row_max(z)
-    shifted = z - m
-    with np.errstate(divide="ignore"):
+    shifted = _shifted(_scaled(z, temperature))
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         lse = np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
-    return shifted - lse
+        return shifted - lse
 
 
 def softmax(z: ArrayLike, temperature: float = 1.0) -> NDArray[np.float64]:
@@ -49,6 +52,6 @@ def softmax(z: ArrayLike, temperature: float = 1.0) -> NDArray[np.float64]:
 
     Example: z = (1, 2, 3) → (0.0900, 0.2447, 0.6652).
     """
-    z = _scaled(z, temperature)
-    e = np.exp(z - _row_max(z))
-    return e / np.sum(e, axis=-1, keepdims=True)
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(_shifted(_scaled(z, temperature)))
+        return e / np.sum(e, axis=-1, keepdims=True)

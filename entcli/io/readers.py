@@ -342,7 +342,12 @@ def _text_source(
         # The header line is consumed: blank it so that line numbers stay right.
         lines[first_idx] = ""
         text = "\n".join(lines)
-    source.blocks = _text_blocks(text, chunks, name, delimiter, state["line"], on_bad)
+    hint = None
+    if is_header and header is None and any(_is_number(f) for f in fields):
+        bad = next(f for f in fields if not _is_number(f))
+        hint = (f"line {state['line'] + first_idx} was taken as a header because {bad!r} is not a number; "
+                "give --no-header to read it as data")
+    source.blocks = _text_blocks(text, chunks, name, delimiter, state["line"], on_bad, hint)
     return source
 
 
@@ -353,6 +358,7 @@ def _text_blocks(
     delimiter: str | None,
     line: int,
     on_bad: BadRowHandler | None,
+    header_hint: str | None = None,
 ) -> Iterator[Block]:
     k: int | None = None
     start = 0
@@ -368,7 +374,7 @@ def _text_blocks(
         text = _decode(chunk, name, line)
     if start == 0:
         raise InputError(f"{name}: no rows to read (only a header, blank lines or comments)",
-                         "give one distribution per line")
+                         header_hint or "give one distribution per line")
 
 
 def _parse_text(
