@@ -9,14 +9,12 @@ Names load lazily, so ``entcli --version`` and shell completion never import Num
 
 from __future__ import annotations
 
-from typing import Any
-
 from entcli.core import EXPORTS
 
 __all__ = sorted(EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     import entcli.core
 
     if name in EXPORTS:

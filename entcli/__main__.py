@@ -1,6 +1,6 @@
 """``python -m entcli``: the same as the ``entcli`` command."""
 
-from entcli.cli.app import main
+from entcli.cli.entry import main
 
 if __name__ == "__main__":
     main()

@@ -75,3 +75,14 @@ def run_process(*args: str, stdin: bytes | str | None = None, env: dict[str, str
         timeout=120,
     )
     return Result(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
+
+
+@pytest.fixture(params=["numpy", "fast"])
+def both_readers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test with the NumPy-only text reader and with pyarrow's (the `fast` extra), when installed."""
+    if request.param == "fast":
+        pytest.importorskip("pyarrow")
+        monkeypatch.delenv("ENTCLI_READER", raising=False)
+    else:
+        monkeypatch.setenv("ENTCLI_READER", "numpy")
+    return request.param

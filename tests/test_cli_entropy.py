@@ -11,6 +11,8 @@ from scipy import stats
 
 from tests.conftest import run_process
 
+pytestmark = pytest.mark.usefixtures("both_readers")
+
 
 def test_issue_examples(cli):
     r = cli("entropy", "--bits", "0.5", "0.5")

@@ -154,3 +154,66 @@ def test_shared_decorator_keeps_signatures_honest():
     from entcli.cli.commands.entropy import entropy
 
     assert "opts" in inspect.signature(entropy).parameters
+
+
+LINES = [
+    "entcli ", "entcli e", "entcli -", "entcli --", "entcli --v", "entcli entropy ", "entcli entropy -",
+    "entcli entropy --", "entcli entropy --fo", "entcli entropy --format ", "entcli entropy --format j",
+    "entcli entropy --format=", "entcli entropy --format=c", "entcli entropy -o ", "entcli entropy -o t",
+    "entcli entropy --bits --b", "entcli entropy --base ", "entcli entropy 0.5 0.5 --", "entcli entropy -1 -",
+    "entcli grad --of ", "entcli grad --of s", "entcli grad --of kd --t", "entcli kl -p ", "entcli kl -p x -q y --",
+    "entcli kl --pairwise --p", "entcli xent --reduction ", "entcli xent --reduction m", "entcli simulate --obj",
+    "entcli simulate --objective ", "entcli normalize --method ", "entcli normalize --", "entcli selftest --",
+    "entcli entropy --input-format ", "entcli entropy --color ", "entcli entropy --header --", "entcli softmax --l",
+    "entcli entropy --no-header --h", "entcli entropy -- --", "entcli entropy --digits 3 --d", "entcli xent x",
+    "entcli entropy -i - --input-format npy --",
+]
+
+
+def _typer_answer(shell: str, env: dict[str, str]) -> tuple[str, int]:
+    """What Typer itself answers (the fast path turned off by running the app directly)."""
+    import os
+
+    code = "import sys; from entcli.cli.app import run; sys.exit(run([]))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, **env},
+                          cwd=ROOT)
+    return proc.stdout.rstrip("\n"), proc.returncode
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_fast_completion_answers_as_typer_does(shell):
+    from entcli.cli.completion import respond
+
+    for line in LINES:
+        if shell == "bash":
+            words = line.split(" ")
+            env = {"COMP_WORDS": line, "COMP_CWORD": str(len(words) - 1)}
+        else:
+            env = {"_TYPER_COMPLETE_ARGS": line}
+        actions = ["get-args", "is-args"] if shell == "fish" else [""]
+        for action in actions:
+            env = {**env, "_ENTCLI_COMPLETE": f"complete_{shell}"}
+            if action:
+                env["_TYPER_COMPLETE_FISH_ACTION"] = action
+            fast = respond(f"complete_{shell}", env)
+            if fast is None:
+                continue  # deferred to Typer, so identical by construction
+            text, code = _typer_answer(shell, env)
+            # Click orders -h/--help from a set (random per process), so compare the items, not their order.
+            assert (_items(fast[0]), fast[1]) == (_items(text), code), (shell, line, action)
+
+
+def _items(text: str) -> list[str]:
+    """The completion items, sorted, each on one line: Typer renders zsh/fish help through rich, which wraps it
+    at the terminal width (a line break inside an item); the fast path keeps each help on one line."""
+    text = text.rstrip("\n")
+    if text.startswith("_arguments '*: :((") and text.endswith("))'"):
+        text = text[len("_arguments '*: :(("):-len("))'")]
+    items: list[str] = []
+    for line in text.split("\n"):
+        starts_item = line.startswith('"') or "\t" in line or not items or line.startswith("-")
+        if starts_item:
+            items.append(line)
+        else:
+            items[-1] += " " + line
+    return sorted(" ".join(item.split()) for item in items)

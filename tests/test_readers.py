@@ -12,6 +12,8 @@ from entcli.errors import InputError
 from entcli.io import readers
 from entcli.io.readers import iter_blocks, open_source, parse_numbers
 
+pytestmark = pytest.mark.usefixtures("both_readers")
+
 
 def read_all(path, **kw):
     source = open_source(str(path), **kw)
@@ -203,3 +205,58 @@ def test_parse_numbers_forms():
         np.testing.assert_array_equal(parse_numbers(tokens), [0.2, 0.3, 0.5])
     with pytest.raises(InputError, match=r"value 2 \('abc'\) is not a number"):
         parse_numbers(["1", "abc"])
+
+
+def test_both_readers_agree_on_a_large_file(tmp_path, monkeypatch):
+    rng = np.random.default_rng(3)
+    p = rng.dirichlet(np.ones(7), size=20_000)
+    path = tmp_path / "big.csv"
+    np.savetxt(path, p, delimiter=",", fmt="%.17g")
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 100_000)
+    _, values = read_all(path)
+    np.testing.assert_array_equal(values, p)  # exact: both parse to the correctly rounded float64
+
+
+def test_columns_by_name_and_number(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text("id,a,b\n7,0.25,0.75\n8,0.5,0.5\n")
+    source, values = read_all(path, columns=["a", "b"])
+    assert source.names == ["a", "b"]
+    np.testing.assert_array_equal(values, [[0.25, 0.75], [0.5, 0.5]])
+    _, values = read_all(path, columns=["3", "2"])
+    np.testing.assert_array_equal(values, [[0.75, 0.25], [0.5, 0.5]])
+    with pytest.raises(InputError, match="no column 'c'"):
+        read_all(path, columns=["c"])
+
+
+@pytest.mark.parametrize("ext", ["parquet", "arrow"])
+def test_parquet_and_arrow_ipc(tmp_path, ext):
+    pa = pytest.importorskip("pyarrow")
+    table = pa.table({"id": ["x", "y"], "a": [0.25, 0.5], "b": [0.75, 0.5]})
+    path = tmp_path / f"d.{ext}"
+    if ext == "parquet":
+        import pyarrow.parquet as pq
+
+        pq.write_table(table, path)
+    else:
+        import pyarrow.feather as feather
+
+        feather.write_feather(table, path)
+    source, values = read_all(path, columns=["a", "b"])
+    assert source.names == ["a", "b"]
+    np.testing.assert_array_equal(values, [[0.25, 0.75], [0.5, 0.5]])
+    with pytest.raises(InputError, match="column 'id' holds string"):
+        read_all(path)
+
+
+def test_parquet_without_pyarrow_names_the_extra(tmp_path, monkeypatch):
+    import sys
+
+    from entcli.errors import MissingExtraError
+
+    path = tmp_path / "d.parquet"
+    path.write_bytes(b"PAR1")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    with pytest.raises(MissingExtraError) as info:
+        read_all(path)
+    assert info.value.hint == "pip install 'entcli[fast]'"

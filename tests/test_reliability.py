@@ -50,6 +50,7 @@ def cases():
 
 
 @pytest.mark.parametrize("args, stdin, message", list(cases()))
+@pytest.mark.usefixtures("both_readers")
 def test_bad_input_matrix(cli, args, stdin, message):
     r = cli(*args, stdin=stdin)
     assert r.code == 2, (r.out, r.err)

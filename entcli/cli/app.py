@@ -56,13 +56,9 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        from importlib.metadata import PackageNotFoundError, version
+        from entcli._version import __version__
 
-        try:
-            v = version("entcli")
-        except PackageNotFoundError:  # running from a source tree that is not installed
-            v = "unknown"
-        typer.echo(f"entcli {v}")
+        typer.echo(f"entcli {__version__}")
         raise typer.Exit()
 
 

@@ -42,6 +42,8 @@ class InputFormat(str, Enum):
     json = "json"
     jsonl = "jsonl"
     npy = "npy"
+    parquet = "parquet"
+    arrow = "arrow"
 
 
 class Color(str, Enum):
@@ -87,6 +89,9 @@ FILES = [
          help="Field separator of text input (e.g. ',' ';' tab space); default: from the format, else sniffed."),
     _opt("header", Optional[bool], None, "--header/--no-header", panel=PANEL_INPUT, show_default=False,
          help="Force or forbid a header row; default: a first row with a non-numeric field is a header."),
+    _opt("columns", Optional[str], None, "--columns", panel=PANEL_INPUT, metavar="A,B,...",
+         help="Use only these columns (header names or 1-based numbers), e.g. the probability columns of a "
+              "Parquet file."),
     _opt("skip_invalid", bool, False, "--skip-invalid", panel=PANEL_INPUT,
          help="Skip rows that cannot be read or checked, report them on stderr, and exit 1 at the end."),
 ]

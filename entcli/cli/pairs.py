@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import numpy as np
 from numpy.typing import NDArray
 
-from entcli.cli.pipeline import Run, check_temperature, checked, output_format, row_error
+from entcli.cli.pipeline import Run, check_temperature, checked, column_list, output_format, row_error
 from entcli.core.distributions import Kind, to_probabilities
 from entcli.core.logits import log_softmax
 from entcli.errors import InputError
@@ -35,7 +35,7 @@ def open_src(src: str, label: str, opts: SimpleNamespace) -> Source:
         source.name = f"{label} values"
         return source
     fmt = opts.input_format.value if opts.input_format is not None else None
-    return open_source(src, fmt, opts.delimiter, opts.header)
+    return open_source(src, fmt, opts.delimiter, opts.header, columns=column_list(opts))
 
 
 def one_stdin(*srcs: str | None) -> None:

@@ -80,7 +80,13 @@ def open_input(opts: SimpleNamespace, on_bad: Callable[[str], None] | None = Non
             raise InputError("no input", "give values (entcli entropy 0.5 0.5), -i FILE, or pipe rows into stdin")
         path = "-"
     fmt = opts.input_format.value if opts.input_format is not None else None
-    return open_source(path, fmt, opts.delimiter, opts.header, on_bad=on_bad)
+    return open_source(path, fmt, opts.delimiter, opts.header, on_bad=on_bad, columns=column_list(opts))
+
+
+def column_list(opts: SimpleNamespace) -> list[str] | None:
+    """--columns as a list of names or numbers."""
+    columns = getattr(opts, "columns", None)
+    return [c.strip() for c in columns.split(",") if c.strip()] if columns else None
 
 
 def output_format(opts: SimpleNamespace) -> str:

@@ -6,9 +6,6 @@ No I/O, no printing, no Typer or rich. Names are loaded lazily, so importing a l
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 #: public name -> submodule that defines it
 EXPORTS: dict[str, str] = {
     "softmax": "logits",
@@ -36,10 +33,12 @@ EXPORTS: dict[str, str] = {
 __all__ = sorted(EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'entcli.core' has no attribute {name!r}")
+    import importlib
+
     return getattr(importlib.import_module(f"entcli.core.{module}"), name)
 
 

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from entcli.errors import InputError
 
-FORMATS = ("csv", "tsv", "txt", "json", "jsonl", "npy")
+FORMATS = ("csv", "tsv", "txt", "json", "jsonl", "npy", "parquet", "arrow")
 EXTENSIONS = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -38,6 +38,11 @@ EXTENSIONS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".npy": "npy",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".arrow": "arrow",
+    ".feather": "arrow",
+    ".ipc": "arrow",
 }
 DELIMITERS = {"csv": ",", "tsv": "\t", "txt": None}
 #: Text is read in chunks of about this many bytes (cut at a line end).
@@ -173,15 +178,57 @@ def open_source(
     delimiter: str | None = None,
     header: bool | None = None,
     on_bad: BadRowHandler | None = None,
+    columns: list[str] | None = None,
 ) -> Source:
     """Open ``path`` (``-`` is stdin) and return its rows as a :class:`Source`.
 
     ``fmt`` forces a format (one of :data:`FORMATS`); ``delimiter`` overrides the separator of a text
     format; ``header`` forces (True) or forbids (False) a header row, None detects it. With ``on_bad``,
-    rows that cannot be parsed are reported to it and skipped instead of raising.
+    rows that cannot be parsed are reported to it and skipped instead of raising. ``columns`` keeps only
+    those columns (header names, or 1-based numbers), in that order.
     """
+    source = _open_source(path, fmt, delimiter, header, on_bad, columns)
+    return select_columns(source, columns) if columns and source.fmt not in ("parquet", "arrow") else source
+
+
+def select_columns(source: Source, columns: list[str]) -> Source:
+    """Keep only ``columns`` (names from the header, or 1-based numbers) of every block."""
+    index: list[int] = []
+    for c in columns:
+        if source.names and c in source.names:
+            index.append(source.names.index(c))
+        elif c.isdigit() and int(c) >= 1:
+            index.append(int(c) - 1)
+        else:
+            known = f"columns are: {', '.join(source.names)}" if source.names else "give 1-based column numbers"
+            raise InputError(f"{source.name}: no column {c!r}", known)
+    inner = source.blocks
+
+    def blocks() -> Iterator[Block]:
+        for block in inner:
+            width = block.values.shape[1]
+            if max(index) >= width:
+                raise InputError(f"{source.name}: --columns asks for column {max(index) + 1} of {width}")
+            yield Block(block.values[:, index], block.start, block.line_of, block.positions)
+
+    source.blocks = blocks()
+    if source.names:
+        source.names = [source.names[i] for i in index]
+    return source
+
+
+def _open_source(
+    path: str,
+    fmt: str | None,
+    delimiter: str | None,
+    header: bool | None,
+    on_bad: BadRowHandler | None,
+    columns: list[str] | None,
+) -> Source:
     if fmt is not None and fmt not in FORMATS:
         raise InputError(f"unknown input format {fmt!r}", f"use one of {', '.join(FORMATS)}")
+    if fmt in ("parquet", "arrow") or (fmt is None and _format_from_extension(path) in ("parquet", "arrow")):
+        return _columnar(path, columns)
     stream, name = _open_binary(path)
     if fmt is None and path != "-":
         fmt = _format_from_extension(path)
@@ -360,18 +407,30 @@ def _text_blocks(
     on_bad: BadRowHandler | None,
     header_hint: str | None = None,
 ) -> Iterator[Block]:
+    from entcli.io.arrow import chunk_parser
+
+    fast = chunk_parser(delimiter)
     k: int | None = None
     start = 0
+    raw: bytes | None = None  # the chunk as read, when it has not been decoded yet
     while True:
-        rows, line_of, k = _parse_text(text, name, delimiter, line, k, on_bad)
+        rows = fast(raw if raw is not None else text.encode()) if fast is not None else None
+        if rows is not None and (k is None or rows.shape[1] == k):
+            k = rows.shape[1]
+            line_of = _lazy_lines(raw, text, line, len(rows))
+            newlines = raw.count(b"\n") if raw is not None else text.count("\n")
+        else:
+            if raw is not None:
+                text = _decode(raw, name, line)
+            rows, line_of, k = _parse_text(text, name, delimiter, line, k, on_bad)
+            newlines = text.count("\n")
         if len(rows):
             yield Block(rows, start, line_of)
             start += len(rows)
-        line += text.count("\n")
-        chunk = next(chunks, None)
-        if chunk is None:
+        line += newlines
+        raw = next(chunks, None)
+        if raw is None:
             break
-        text = _decode(chunk, name, line)
     if start == 0:
         raise InputError(f"{name}: no rows to read (only a header, blank lines or comments)",
                          header_hint or "give one distribution per line")
@@ -397,6 +456,18 @@ def _parse_text(
         return _parse_text_slowly(text, name, delimiter, first_line, k, on_bad)
     content = _content_lines(text, rows.shape[0])
     return rows, (lambda i: first_line + content(i)), (k if k is not None else (rows.shape[1] if len(rows) else None))
+
+
+def _lazy_lines(raw: bytes | None, text: str, first_line: int, n_rows: int) -> Callable[[int], int]:
+    """Line numbers for rows parsed by the fast reader: decoded and scanned only if a message needs them."""
+    cache: list[Callable[[int], int]] = []
+
+    def line_of(i: int) -> int:
+        if not cache:
+            cache.append(_content_lines(raw.decode("utf-8", "replace") if raw is not None else text, n_rows))
+        return first_line + cache[0](i)
+
+    return line_of
 
 
 def _content_lines(text: str, n_rows: int) -> Callable[[int], int]:
@@ -624,6 +695,26 @@ def _jsonl_slowly(
         rows.append(row)
         kept.append(line)
     return rows, names, kept
+
+
+def _columnar(path: str, columns: list[str] | None) -> Source:
+    from entcli.io.arrow import columnar_source
+
+    if path == "-":
+        raise InputError("Parquet and Arrow input must be a file, not stdin", "give its path with -i")
+    if not os.path.isfile(path):
+        _open_binary(path)  # raises the usual error for a missing file or a directory
+    names, arrays = columnar_source(path, columns)
+
+    def blocks() -> Iterator[Block]:
+        start = 0
+        for values in arrays:
+            yield Block(values, start, None)
+            start += len(values)
+        if start == 0:
+            raise InputError(f"{path}: no rows to read", "the file has no rows")
+
+    return Source(path, blocks(), names, "parquet" if path.lower().endswith((".parquet", ".pq")) else "arrow")
 
 
 def _npy_source(stream: BinaryIO, name: str, head: bytes, path: str) -> Source:

@@ -1,0 +1,32 @@
+"""The ``entcli`` entry point: answers ``--version`` and TAB completion without importing Typer, NumPy or rich,
+then hands over to the Typer app."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Exit with entcli's exit code for ``argv`` (default: sys.argv[1:])."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args == ["--version"]:
+        # The package metadata's version is read from this attribute at build time (pyproject.toml), so
+        # this is the same string as importlib.metadata.version("entcli"), without its 30 ms import.
+        from entcli._version import __version__
+
+        print(f"entcli {__version__}")
+        sys.exit(0)
+    instruction = os.environ.get("_ENTCLI_COMPLETE")
+    if instruction and argv is None:
+        from entcli.cli.completion import respond
+
+        answer = respond(instruction, os.environ)
+        if answer is not None:
+            text, code = answer
+            if text:
+                print(text)
+            sys.exit(code)
+    from entcli.cli.app import run
+
+    sys.exit(run(args))
