@@ -83,6 +83,10 @@ def both_readers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     if request.param == "fast":
         pytest.importorskip("pyarrow")
         monkeypatch.delenv("ENTCLI_READER", raising=False)
+        # pyarrow is used only for chunks of at least CHUNK_BYTES: make every chunk one.
+        from entcli.io import readers
+
+        monkeypatch.setattr(readers, "CHUNK_BYTES", 16)
     else:
         monkeypatch.setenv("ENTCLI_READER", "numpy")
     return request.param

@@ -260,3 +260,24 @@ def test_parquet_without_pyarrow_names_the_extra(tmp_path, monkeypatch):
     with pytest.raises(MissingExtraError) as info:
         read_all(path)
     assert info.value.hint == "pip install 'entcli[fast]'"
+
+
+def test_fast_reader_is_really_used(tmp_path, monkeypatch, both_readers):
+    from entcli.io import arrow
+
+    parsed = []
+    original = arrow.chunk_parser
+
+    def counting(delimiter):
+        parse = original(delimiter)
+        if parse is None:
+            return None
+        return lambda data: parsed.append(parse(data)) or parsed[-1]
+
+    monkeypatch.setattr(arrow, "chunk_parser", counting)
+    path = tmp_path / "a.csv"
+    path.write_text("0.5,0.5\n" * 50)
+    _, values = read_all(path)
+    assert values.shape == (50, 2)
+    used = [p for p in parsed if p is not None]
+    assert (len(used) > 0) == (both_readers == "fast")

@@ -40,18 +40,26 @@ class EntcliGroup(TyperGroup):
         return super().parse_args(ctx, protect_negative_numbers(args))
 
 
-app = typer.Typer(
-    cls=EntcliGroup,
-    name="entcli",
-    help="Entropy, cross-entropy, KL divergence and their gradients, for discrete distributions.\n\n"
-    "Give one distribution as numbers (entcli entropy 0.2 0.3 0.5), or many, one per row, from a file "
-    "(-i FILE) or piped stdin (CSV, TSV, whitespace, JSON, JSON Lines, .npy).",
-    no_args_is_help=True,
-    add_completion=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+def make_app(only: str | None = None) -> typer.Typer:
+    """The Typer app with every command, or with just ``only`` (what a one-liner needs: it saves building
+    the other commands on every call)."""
+    app = typer.Typer(
+        cls=EntcliGroup,
+        name="entcli",
+        help="Entropy, cross-entropy, KL divergence and their gradients, for discrete distributions.\n\n"
+        "Give one distribution as numbers (entcli entropy 0.2 0.3 0.5), or many, one per row, from a file "
+        "(-i FILE) or piped stdin (CSV, TSV, whitespace, JSON, JSON Lines, .npy).",
+        no_args_is_help=True,
+        add_completion=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(_root)
+    from entcli.cli.commands import register
+
+    register(app, only)
+    return app
 
 
 def _version(value: bool) -> None:
@@ -62,7 +70,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: Optional[bool] = typer.Option(
         None, "--version", callback=_version, is_eager=True, help="Print 'entcli X.Y.Z' and exit."
@@ -71,13 +78,12 @@ def _root(
     """Entropy, cross-entropy, KL divergence and their gradients, for discrete distributions."""
 
 
-def _register() -> None:
-    from entcli.cli.commands import register
-
-    register(app)
-
-
-_register()
+def __getattr__(name: str) -> typer.Typer:
+    """``app``: the full app, built on first use (for tests, scripts and documentation)."""
+    if name == "app":
+        globals()["app"] = full = make_app()
+        return full
+    raise AttributeError(name)
 
 
 def _error(message: str, hint: str | None = None) -> None:
@@ -114,7 +120,11 @@ def run(argv: list[str] | None = None) -> int:
         # `entcli --show-completion zsh` names the shell (Typer's flag only detects the current one).
         return show_completion(args[1] if len(args) == 2 else None)
     argv = args
-    command = typer.main.get_command(app)
+    from entcli.cli.commands import NAMES
+
+    first = next((a for a in args if not a.startswith("-")), None)
+    only = first if first in NAMES and "_ENTCLI_COMPLETE" not in os.environ else None
+    command = typer.main.get_command(make_app(only))
     try:
         result = command.main(args=argv, prog_name="entcli", standalone_mode=False)
         return result if isinstance(result, int) else 0

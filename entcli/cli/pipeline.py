@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -117,6 +116,8 @@ def output_stream(path: str | None) -> Iterator[IO[str]]:
         raise InputError(f"-O {path}: is a directory", "give a file path")
     if not os.path.isdir(directory):
         raise InputError(f"-O {path}: directory {directory} does not exist", "create it first")
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(prefix=".entcli-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:

@@ -109,3 +109,24 @@ def _choose(names: list[str], columns: list[str] | None, path: str) -> list[str]
     if missing:
         raise InputError(f"{path}: no column {missing[0]!r}", f"columns are: {', '.join(names)}")
     return columns
+
+
+#: Arrow's shortest float formatting agrees with Python's repr() for non-integral |x| in [1e-4, 1e9)
+#: (checked on millions of values, and by the tests); outside that, the notations differ (exponent
+#: thresholds, "1" vs "1.0"), and those values go through repr().
+_SAME_AS_REPR = (1e-4, 1e9)
+
+
+def float_strings(values: NDArray[np.float64]) -> list[str]:
+    """repr() of every float64 of a 1-D array, ten times faster for the common values (Arrow's formatting)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    magnitude = np.abs(values)
+    with np.errstate(invalid="ignore"):
+        same = (magnitude >= _SAME_AS_REPR[0]) & (magnitude < _SAME_AS_REPR[1]) & (values != np.floor(values))
+    out = pc.cast(pa.array(values), pa.string()).to_numpy(zero_copy_only=False)
+    other = np.flatnonzero(~same)
+    if len(other):
+        out[other] = list(map(repr, values[other].tolist()))
+    return out.tolist()

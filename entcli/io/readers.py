@@ -14,7 +14,6 @@ source and the line.
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
 import sys
@@ -260,6 +259,8 @@ def _first_content(head: bytes) -> bytes | None:
 
 def _sniff(stream: BinaryIO, name: str) -> tuple[str, bytes]:
     """Guess the format from the first whole lines; return it and the bytes read so far."""
+    import json
+
     head = stream.read(len(NPY_MAGIC))
     if head == NPY_MAGIC:
         return "npy", head
@@ -409,12 +410,14 @@ def _text_blocks(
 ) -> Iterator[Block]:
     from entcli.io.arrow import chunk_parser
 
-    fast = chunk_parser(delimiter)
+    fast = None  # pyarrow is imported only once a chunk is big enough to repay its import (~0.2 s)
     k: int | None = None
     start = 0
     raw: bytes | None = None  # the chunk as read, when it has not been decoded yet
     while True:
-        rows = fast(raw if raw is not None else text.encode()) if fast is not None else None
+        if fast is None and len(raw if raw is not None else text) >= CHUNK_BYTES:
+            fast = chunk_parser(delimiter) or False
+        rows = fast(raw if raw is not None else text.encode()) if fast else None
         if rows is not None and (k is None or rows.shape[1] == k):
             k = rows.shape[1]
             line_of = _lazy_lines(raw, text, line, len(rows))
@@ -618,6 +621,8 @@ def _is_json_number(v: object) -> bool:
 
 
 def _json_source(stream: BinaryIO, name: str, head: bytes) -> Source:
+    import json
+
     data = b"".join(_chunks(stream, head))
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -635,6 +640,8 @@ def _json_source(stream: BinaryIO, name: str, head: bytes) -> Source:
 
 
 def _jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler | None) -> Source:
+    import json
+
     source = Source(name, iter(()), None, "jsonl")
 
     def blocks() -> Iterator[Block]:
@@ -670,6 +677,8 @@ def _jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandle
 def _jsonl_slowly(
     raw: list[str], idx: list[int], numbers: list[int], name: str, on_bad: BadRowHandler | None
 ) -> tuple[list[list[float]], list[str] | None, list[int]]:
+    import json
+
     rows: list[list[float]] = []
     kept: list[int] = []
     names = None

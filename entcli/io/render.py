@@ -13,9 +13,7 @@ element as ``"<field>[<i>]"``, 0-based). Plain, CSV and TSV write ``inf``, ``-in
 
 from __future__ import annotations
 
-import csv
-import io
-import json
+import sys
 from collections.abc import Mapping, Sequence
 from itertools import chain
 from typing import IO, Union
@@ -25,7 +23,9 @@ from numpy.typing import NDArray
 
 Column = Union[NDArray, str]
 OUTPUT_FORMATS = ("table", "plain", "csv", "tsv", "json", "jsonl")
-_SEP = "\x1f"  # a separator no number or name contains, for splitting joined templates
+_SEP = "\x1f"
+#: From this many numbers on, formatting uses Arrow when it is loaded (see :func:`format_numbers`).
+FAST_FORMAT_SIZE = 1 << 16  # a separator no number or name contains, for splitting joined templates
 
 
 def format_numbers(values: NDArray, digits: int | None = None) -> list[str]:
@@ -33,6 +33,11 @@ def format_numbers(values: NDArray, digits: int | None = None) -> list[str]:
     flat = np.asarray(values).ravel()
     if flat.dtype.kind in "iub":
         return list(map(str, flat.tolist()))
+    if digits is None and flat.size >= FAST_FORMAT_SIZE and "pyarrow" in sys.modules:
+        # Big outputs of big inputs (the fast reader has loaded pyarrow already): Arrow formats them.
+        from entcli.io.arrow import float_strings
+
+        return float_strings(np.asarray(flat, dtype=np.float64))
     items = np.asarray(flat, dtype=np.float64).tolist()
     if digits is None:
         return list(map(repr, items))
@@ -67,6 +72,8 @@ def _nonfinite_cells(columns: Mapping[str, Column], n: int) -> list[str]:
     for col in columns.values():
         if isinstance(col, np.ndarray) and col.dtype.kind == "f":
             bad |= ~np.isfinite(col.reshape(n, -1)).all(axis=1)
+    import json
+
     cells = [""] * n
     for i in np.flatnonzero(bad).tolist():
         entries = {}
@@ -150,6 +157,9 @@ class Writer:
 
     def _write_csv(self, columns: Mapping[str, Column], n: int, sep: str = ",") -> None:
         if not self._started:
+            import csv
+            import io
+
             header: list[str] = []
             for name, col in columns.items():
                 header += [name] if isinstance(col, str) else _flat_header(name, col, self.names)
@@ -170,6 +180,8 @@ class Writer:
         self._write_csv(columns, n, sep="\t")
 
     def _objects(self, columns: Mapping[str, Column], n: int) -> list[str]:
+        import json
+
         parts: list[str] = []
         cells: list[list[str]] = []
         for name, col in columns.items():

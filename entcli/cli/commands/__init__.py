@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import typer
 
+#: The commands, in the order ``entcli --help`` lists them; each is the module of the same name.
+NAMES = ("entropy", "softmax", "xent", "kl", "normalize", "grad", "simulate", "selftest")
 
-def register(app: typer.Typer) -> None:
-    """Add every command to ``app``, in the order ``entcli --help`` lists them."""
-    from entcli.cli.commands import entropy, grad, kl, normalize, selftest, simulate, softmax, xent
 
-    for module in (entropy, softmax, xent, kl, normalize, grad, simulate, selftest):
-        module.register(app)
+def register(app: typer.Typer, only: str | None = None) -> None:
+    """Add every command to ``app`` (or just ``only``)."""
+    import importlib
+
+    for name in NAMES if only is None else (only,):
+        importlib.import_module(f"entcli.cli.commands.{name}").register(app)

@@ -1,0 +1,209 @@
+"""Benchmark entcli against what a user would otherwise write, side by side, as ratios in one run.
+
+Run from the environment entcli is installed in (with the `bench` extra for pandas and the `fast` extra
+for pyarrow; missing ones are skipped and said so):
+
+    python bench/bench.py [--reps 5] [--rows 500000] [--quick]
+
+Sections: start-up (one-liner, --version, TAB completion), batch entropy of a 500k x 10 CSV on stdin,
+kl of two such files, normalize, and the peak RSS of `entcli entropy` on a ~1 GB CSV. Repetitions are
+interleaved (every variant once per round) and the medians are reported. Nothing here is a test: it
+prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+PY = sys.executable
+BIN = Path(PY).parent
+ENTCLI = str(BIN / "entcli") if (BIN / "entcli").exists() else shutil.which("entcli") or "entcli"
+
+
+def have(module: str) -> bool:
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
+
+
+def timed(cmd: list[str], stdin: str | None, env: dict[str, str] | None) -> float:
+    with open(stdin, "rb") if stdin else open(os.devnull, "rb") as fin, open(os.devnull, "wb") as fout:
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, stdin=fin, stdout=fout, stderr=subprocess.PIPE, env=env)
+        elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(cmd)} failed: {proc.stderr.decode()[-500:]}")
+    return elapsed
+
+
+def race(variants: dict[str, tuple[list[str], str | None, dict[str, str] | None]], reps: int) -> dict[str, float]:
+    """Median seconds of each variant, rounds interleaved."""
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(reps):
+        for name, (cmd, stdin, env) in variants.items():
+            times[name].append(timed(cmd, stdin, env))
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def report(title: str, medians: dict[str, float], base: str, size_mb: float | None = None) -> None:
+    print(f"\n{title}")
+    print(f"  {'variant':<46} {'median':>10} {'x ' + base[:18]:>22}" + (f" {'MB/s':>8}" if size_mb else ""))
+    for name, t in medians.items():
+        line = f"  {name:<46} {t * 1e3:>8.1f}ms {t / medians[base]:>22.2f}"
+        if size_mb:
+            line += f" {size_mb / t:>8.1f}"
+        print(line)
+
+
+def env_with(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(extra)
+    return env
+
+
+LOADTXT_SCIPY = """
+import sys, numpy as np
+from scipy.stats import entropy
+P = np.loadtxt(sys.stdin, delimiter=',')
+np.savetxt(sys.stdout, entropy(P, axis=1))
+"""
+PANDAS = """
+import sys, numpy as np, pandas as pd
+P = pd.read_csv(sys.stdin, header=None).to_numpy()
+with np.errstate(divide='ignore', invalid='ignore'):
+    h = -np.sum(np.where(P > 0, P * np.log(P), 0.0), axis=1)
+pd.Series(h).to_csv(sys.stdout, index=False, header=False)
+"""
+KL_LOADTXT_SCIPY = """
+import sys, numpy as np
+from scipy.stats import entropy
+P = np.loadtxt(sys.argv[1], delimiter=','); Q = np.loadtxt(sys.argv[2], delimiter=',')
+np.savetxt(sys.stdout, entropy(P, Q, axis=1))
+"""
+KL_PANDAS = """
+import sys, numpy as np, pandas as pd
+from scipy.special import rel_entr
+P = pd.read_csv(sys.argv[1], header=None).to_numpy(); Q = pd.read_csv(sys.argv[2], header=None).to_numpy()
+pd.Series(rel_entr(P, Q).sum(axis=1)).to_csv(sys.stdout, index=False, header=False)
+"""
+NORMALIZE_BRENTQ = """
+import sys, numpy as np
+from scipy.optimize import brentq
+P = np.loadtxt(sys.stdin, delimiter=',')
+out = np.empty_like(P)
+for i, p in enumerate(P):  # what a user writes: a root finder per row
+    lp = np.log(p); target = 0.5 * np.log(len(p))
+    def f(g):
+        q = np.exp(g * (lp - lp.max())); q /= q.sum()
+        return -(q * np.log(q)).sum() - target
+    g = brentq(f, 1e-9, 1e3)
+    q = np.exp(g * (lp - lp.max())); out[i] = q / q.sum()
+np.savetxt(sys.stdout, out, delimiter=',')
+"""
+
+
+def write_csv(path: Path, rows: int, k: int, seed: int) -> float:
+    rng = np.random.default_rng(seed)
+    with open(path, "w") as f:
+        for start in range(0, rows, 100_000):
+            p = rng.dirichlet(np.ones(k), size=min(100_000, rows - start))
+            f.write("\n".join(",".join(map(repr, row)) for row in p.tolist()) + "\n")
+    return path.stat().st_size / 1e6
+
+
+def peak_rss_mib(cmd: list[str], stdin: str, env: dict[str, str]) -> tuple[float, float]:
+    code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+            f"subprocess.run({cmd!r}, stdin=open({stdin!r}, 'rb'), stdout=subprocess.DEVNULL, check=True); "
+            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([PY, "-c", code], capture_output=True, text=True, env=env, check=True).stdout.split()
+    return float(out[0]), float(out[1]) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--rows", type=int, default=500_000)
+    parser.add_argument("--quick", action="store_true", help="fewer rows and rounds, no 1 GB file")
+    args = parser.parse_args()
+    if args.quick:
+        args.reps, args.rows = 3, 50_000
+    env = env_with()
+    fast = have("pyarrow")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"numpy {np.__version__}; entcli: {ENTCLI}; pyarrow {'yes' if fast else 'no (fast extra missing)'}; "
+          f"pandas {'yes' if have('pandas') else 'no (skipped)'}")
+
+    variants = {
+        "entcli entropy --bits 0.5 0.5": ([ENTCLI, "entropy", "--bits", "0.5", "0.5"], None, env),
+        'python -c "import numpy"': ([PY, "-c", "import numpy"], None, env),
+        "python -c scipy.stats.entropy one-liner": (
+            [PY, "-c", "from scipy.stats import entropy; print(entropy([.5,.5], base=2))"], None, env),
+        "entcli --version": ([ENTCLI, "--version"], None, env),
+        "entcli TAB completion (bash)": ([ENTCLI], None, env_with(
+            _ENTCLI_COMPLETE="complete_bash", COMP_WORDS="entcli entropy --fo", COMP_CWORD="2")),
+        'python -c "pass"': ([PY, "-c", "pass"], None, env),
+        'python -c "import re" (in every console script)': ([PY, "-c", "import re"], None, env),
+    }
+    report("start-up", race(variants, args.reps * 4), 'python -c "import numpy"')
+
+    with tempfile.TemporaryDirectory() as tmp:
+        a, b = Path(tmp) / "p.csv", Path(tmp) / "q.csv"
+        size = write_csv(a, args.rows, 10, 1)
+        write_csv(b, args.rows, 10, 2)
+        numpy_only = env_with(ENTCLI_READER="numpy")
+        batch = {"loadtxt + scipy.stats.entropy + savetxt": ([PY, "-c", LOADTXT_SCIPY], str(a), env)}
+        if have("pandas"):
+            batch["pandas.read_csv + NumPy + to_csv"] = ([PY, "-c", PANDAS], str(a), env)
+        batch["entcli entropy (NumPy reader)"] = ([ENTCLI, "entropy"], str(a), numpy_only)
+        if fast:
+            batch["entcli entropy (fast extra: pyarrow)"] = ([ENTCLI, "entropy"], str(a), env)
+        report(f"batch: entropy of {args.rows} x 10 CSV ({size:.0f} MB) on stdin, one result per line",
+               race(batch, args.reps), "loadtxt + scipy.stats.entropy + savetxt", size)
+
+        kl = {"loadtxt x2 + scipy.stats.entropy(p, q) + savetxt": ([PY, "-c", KL_LOADTXT_SCIPY, str(a), str(b)],
+                                                                   None, env)}
+        if have("pandas"):
+            kl["pandas.read_csv x2 + rel_entr + to_csv"] = ([PY, "-c", KL_PANDAS, str(a), str(b)], None, env)
+        kl["entcli kl (NumPy reader)"] = ([ENTCLI, "kl", "-p", str(a), "-q", str(b)], None, numpy_only)
+        if fast:
+            kl["entcli kl (fast extra)"] = ([ENTCLI, "kl", "-p", str(a), "-q", str(b)], None, env)
+        report(f"batch: kl of two {args.rows} x 10 CSVs ({2 * size:.0f} MB)", race(kl, args.reps),
+               "loadtxt x2 + scipy.stats.entropy(p, q) + savetxt", 2 * size)
+
+        small = Path(tmp) / "n.csv"
+        n_rows = max(1000, args.rows // 25)
+        small_mb = write_csv(small, n_rows, 10, 3)
+        norm = {"loadtxt + scipy brentq per row + savetxt": ([PY, "-c", NORMALIZE_BRENTQ], str(small), env),
+                "entcli normalize --ratio 0.5": ([ENTCLI, "normalize", "--ratio", "0.5", "-o", "csv"], str(small),
+                                                 env)}
+        report(f"batch: normalize {n_rows} x 10 rows to half the maximum entropy", race(norm, max(1, args.reps // 2)),
+               "loadtxt + scipy brentq per row + savetxt", small_mb)
+
+        if not args.quick:
+            big = Path(tmp) / "big.csv"
+            with open(big, "wb") as out:
+                for _ in range(max(1, int(1000 / size))):
+                    out.write(a.read_bytes())
+            big_mb = big.stat().st_size / 1e6
+            print(f"\npeak RSS of entcli entropy on a {big_mb:.0f} MB CSV ({big_mb / size * args.rows:.0f} rows)")
+            for name, e in (("NumPy reader", numpy_only), ("fast extra", env)) if fast else (("NumPy reader",
+                                                                                              numpy_only),):
+                seconds, rss = peak_rss_mib([ENTCLI, "entropy"], str(big), e)
+                print(f"  {name:<14} {rss:>8.1f} MiB peak RSS, {seconds:6.1f} s, {big_mb / seconds:6.1f} MB/s")
+
+
+if __name__ == "__main__":
+    main()
