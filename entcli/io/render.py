@@ -23,9 +23,9 @@ from numpy.typing import NDArray
 
 Column = Union[NDArray, str]
 OUTPUT_FORMATS = ("table", "plain", "csv", "tsv", "json", "jsonl")
-_SEP = "\x1f"
+_SEP = "\x1f"  # a separator no number or name contains, for splitting joined templates
 #: From this many numbers on, formatting uses Arrow when it is loaded (see :func:`format_numbers`).
-FAST_FORMAT_SIZE = 1 << 16  # a separator no number or name contains, for splitting joined templates
+FAST_FORMAT_SIZE = 1 << 10
 
 
 def format_numbers(values: NDArray, digits: int | None = None) -> list[str]:
