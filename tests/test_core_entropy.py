@@ -132,3 +132,14 @@ def test_parse_base_rejects(text):
 
 def test_unit_names():
     assert [unit_name(b) for b in (2.0, math.e, 10.0, 3.0)] == ["bits", "nats", "dits", "base-3"]
+
+
+def test_public_core_names_import_from_entcli():
+    import entcli
+    from entcli.core import EXPORTS
+
+    for name in EXPORTS:
+        obj = getattr(entcli, name)
+        assert obj is not None
+        if callable(obj):
+            assert obj.__doc__, f"{name} has no docstring"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from types import SimpleNamespace
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -26,19 +27,63 @@ Examples:
 """
 
 
+class Estimator(str, Enum):
+    plugin = "plugin"
+    miller_madow = "miller-madow"
+    jeffreys = "jeffreys"
+    laplace = "laplace"
+    perks = "perks"
+    minimax = "minimax"
+    dirichlet = "dirichlet"
+    chao_shen = "chao-shen"
+    james_stein = "james-stein"
+
+
 def entropy(
     opts: SimpleNamespace,
     detail: Annotated[bool, typer.Option("--detail", help="Add p, surprisal and contribution per outcome.")] = False,
+    renyi: Annotated[Optional[str], typer.Option(
+        "--renyi", metavar="ALPHA", help="Add the Renyi entropy of order ALPHA >= 0 (inf: min-entropy); it becomes "
+        "the primary result.")] = None,
+    tsallis: Annotated[Optional[float], typer.Option(
+        "--tsallis", metavar="Q", help="Add the Tsallis entropy of index Q (no unit; Q = 1 is Shannon in nats); it "
+        "becomes the primary result.")] = None,
+    estimator: Annotated[Optional[Estimator], typer.Option(
+        "--estimator", help="With --counts: estimate H from counts (plugin, miller-madow, jeffreys, laplace, perks, "
+        "minimax, dirichlet with --pseudocount, chao-shen, james-stein).")] = None,
+    pseudocount: Annotated[Optional[float], typer.Option(
+        "--pseudocount", metavar="A", help="The Dirichlet pseudocount for --estimator dirichlet.")] = None,
 ) -> None:
+    import math
+
+    import numpy as np
+
     from entcli.cli import pipeline
+    from entcli.core.estimators import estimate
+    from entcli.core.generalized import renyi_entropy, tsallis_entropy
     from entcli.core.shannon import contribution, entropy_summary, surprisal
-    from entcli.core.units import unit_name
+    from entcli.core.units import nats_to, unit_name
+    from entcli.errors import InputError
 
     base = pipeline.base_of(opts)
     kind = pipeline.kind_of(opts)
     unit = unit_name(base)
+    alpha = _order(renyi)
+    if renyi is not None and tsallis is not None:
+        raise InputError("give one of --renyi and --tsallis", "each is the primary result of its run")
+    if tsallis is not None and base != math.e:
+        raise InputError("the Tsallis entropy has no logarithm base", "drop --bits/--dits/--base with --tsallis")
+    if estimator is not None and kind != "counts":
+        raise InputError("--estimator works on counts", "add --counts (the numbers are observed counts)")
+    if (pseudocount is not None) != (estimator == Estimator.dirichlet):
+        raise InputError("--pseudocount goes with --estimator dirichlet (and it needs one)")
+    primary = "renyi" if renyi is not None else "tsallis" if tsallis is not None else "entropy"
     pipeline.explain(
-        opts, "H(p) = -sum_i p_i log p_i over the last axis, with 0 log 0 = 0",
+        opts, f"estimator: {estimator.value} (see the entcli.core.estimators docstring for its formula)"
+        if estimator is not None else "",
+        f"Renyi: H_alpha = log(sum p_i^alpha) / (1 - alpha), alpha = {alpha:g}" if renyi is not None else "",
+        f"Tsallis: S_q = (1 - sum p_i^q) / (q - 1), q = {tsallis:g}, no unit" if tsallis is not None else "",
+        "H(p) = -sum_i p_i log p_i over the last axis, with 0 log 0 = 0",
         "max_entropy = log K (K = number of outcomes); normalized = H / log K (0 when K = 1); "
         "perplexity = exp(H in nats); support = number of p_i > 0",
         "surprisal = -log p_i (inf for p_i = 0); contribution = -p_i log p_i" if detail else "",
@@ -46,15 +91,44 @@ def entropy(
 
     def compute(p, block):  # type: ignore[no-untyped-def]
         s = entropy_summary(p, base)
+        if estimator is not None:
+            h, shrink = estimate(estimator.value, block.values, base, pseudocount)
+            s.update(entropy=h, normalized=np.where(s["max_entropy"] > 0, h / np.where(s["max_entropy"] > 0,
+                     s["max_entropy"], 1.0), 0.0), perplexity=np.exp(h / nats_to(base)))
         columns = {"entropy": s["entropy"], "unit": unit, **{k: v for k, v in s.items() if k != "entropy"}}
+        if estimator is not None:
+            columns["estimator"] = estimator.value
+            if shrink is not None:
+                columns["shrinkage"] = shrink
+        if renyi is not None:
+            columns.update(renyi=renyi_entropy(p, alpha, base), alpha=np.full(len(p), alpha))
+        if tsallis is not None:
+            columns.update(tsallis=tsallis_entropy(p, tsallis), q=np.full(len(p), tsallis))
         if detail:
             columns.update(p=p, surprisal=surprisal(p, base), contribution=contribution(p, base))
         return columns
 
     table = _detail_table if detail else None
-    code = pipeline.stream(opts, compute, primary="entropy", title=pipeline.unit_title("Entropy", base), kind=kind,
+    title = {"entropy": "Entropy", "renyi": f"Renyi entropy, alpha = {alpha:g}",
+             "tsallis": f"Tsallis entropy, q = {tsallis}"}[primary]
+    code = pipeline.stream(opts, compute, primary=primary, title=pipeline.unit_title(title, base), kind=kind,
                            table=table)
     raise typer.Exit(code)
+
+
+def _order(text: str | None) -> float:
+    """The Renyi order from --renyi: a number >= 0 or inf."""
+    from entcli.errors import InputError
+
+    if text is None:
+        return 1.0
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"--renyi {text!r} is not a number", "e.g. --renyi 2 or --renyi inf") from None
+    if not value >= 0:
+        raise InputError(f"--renyi must be >= 0 (or inf), got {text}")
+    return value
 
 
 def _detail_table(out, columns, run) -> None:  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from types import SimpleNamespace
 from typing import Annotated
 
@@ -31,6 +32,18 @@ Examples:
 """
 
 FIELDS = ("kl", "reverse_kl", "symmetric_kl", "js_divergence", "js_distance", "cross_entropy", "entropy_p")
+class Measure(str, Enum):
+    kl = "kl"
+    tv = "tv"
+    hellinger = "hellinger"
+    bhattacharyya = "bhattacharyya"
+    bhattacharyya_coefficient = "bhattacharyya-coefficient"
+    pearson = "pearson"
+    neyman = "neyman"
+    renyi = "renyi"
+    all = "all"
+
+
 TITLES = {
     "kl": "KL(p‖q)",
     "reverse_kl": "KL(q‖p)",
@@ -49,11 +62,17 @@ def kl(
     js: Annotated[bool, typer.Option("--js", help="Primary result the Jensen-Shannon divergence.")] = False,
     js_distance: Annotated[bool, typer.Option("--js-distance", help="Primary result sqrt(JS).")] = False,
     detail: Annotated[bool, typer.Option("--detail", help="Add per-outcome terms p log(p/q) and -p log q.")] = False,
+    measure: Annotated[Measure, typer.Option(
+        "--measure", help="kl (the KL family, default), tv, hellinger, bhattacharyya, bhattacharyya-coefficient, "
+        "pearson, neyman, renyi (order --alpha), or all.")] = Measure.kl,
+    alpha: Annotated[str, typer.Option("--alpha", help="Order of the Renyi divergence (>= 0, or inf).")] = "0.5",
 ) -> None:
     import numpy as np
 
     from entcli.cli import pairs, pipeline
     from entcli.core.divergence import cross_entropy_terms, divergence_summary, relative_entropy_terms
+    from entcli.core.measures import MEASURES
+    from entcli.core.measures import measure as compute_measure
     from entcli.core.units import nats_to, unit_name
     from entcli.errors import InputError
 
@@ -61,12 +80,22 @@ def kl(
                                       ("js_distance", js_distance)) if flag]
     if len(chosen) > 1:
         raise InputError("choose at most one of --reverse, --symmetric, --js, --js-distance")
-    primary = chosen[0] if chosen else "kl"
+    if measure not in (Measure.kl, Measure.all) and (chosen or detail):
+        raise InputError(f"--measure {measure.value} has one result", "--reverse/--js.../--detail go with --measure kl")
+    try:
+        order = float(alpha)
+    except ValueError:
+        raise InputError(f"--alpha {alpha!r} is not a number", "e.g. --alpha 2 or --alpha inf") from None
+    if not order >= 0:
+        raise InputError(f"--alpha must be >= 0 (or inf), got {alpha}")
+    single = MEASURES.get(measure.value)
+    primary = single or (chosen[0] if chosen else "kl")
+    extra = list(MEASURES) if measure == Measure.all else [measure.value] if single else []
     base = pipeline.base_of(opts)
     unit = unit_name(base)
     kinds = (pairs.side_kind(opts, "p", True), pairs.side_kind(opts, "q", True))
     pairs.one_stdin(p, q)
-    run = pipeline.Run(opts, primary, pipeline.unit_title(TITLES[primary], base),
+    run = pipeline.Run(opts, primary, pipeline.unit_title(TITLES.get(primary, primary.replace("_", " ")), base),
                        nonfinite_hint=" (p > 0 where q = 0); --epsilon E smooths q")
     pipeline.explain(
         opts, "direction: KL(p||q) = sum_i p_i log(p_i / q_i): p the reference (-p), q the model (-q); "
@@ -84,11 +113,17 @@ def kl(
 
     def compute(sp: pairs.Side, sq: pairs.Side) -> dict:
         qp, log_q = pairs.smoothed(sq, opts.epsilon)
-        fields = divergence_summary(sp.p, qp, base, sp.log_p, log_q)
-        columns = {name: fields[name] for name in FIELDS}
+        columns: dict = {}
+        if not single:
+            fields = divergence_summary(sp.p, qp, base, sp.log_p, log_q)
+            columns.update({name: fields[name] for name in FIELDS})
+        for name in extra:
+            columns[MEASURES[name]] = compute_measure(name, sp.p, qp, base, order)
+            if name == "renyi":
+                columns["alpha"] = np.full_like(columns[MEASURES[name]], order)
         columns["unit"] = unit
         if opts.epsilon is not None:
-            columns["epsilon"] = np.full_like(fields["kl"], opts.epsilon)
+            columns["epsilon"] = np.full_like(columns[primary], opts.epsilon)
         if detail:
             columns["kl_terms"] = relative_entropy_terms(sp.p, qp, sp.log_p, log_q) * nats_to(base)
             columns["xent_terms"] = cross_entropy_terms(sp.p, qp, log_q) * nats_to(base)
