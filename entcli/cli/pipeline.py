@@ -259,6 +259,13 @@ def row_error(source: Source, block: Block, i: int, kind: Kind, tol: float) -> I
     return InputError(f"{source.name}: {block.where(i)}{column}: {problem.message}", problem.hint)
 
 
+def check_order(value: float, option: str) -> float:
+    """A Renyi order (``--renyi``, ``--alpha``): a number >= 0, or inf."""
+    if not value >= 0:
+        raise InputError(f"{option} must be >= 0 (or inf), got {value}", f"e.g. {option} 2 or {option} inf")
+    return value
+
+
 def check_temperature(temperature: float) -> float:
     if not (temperature > 0 and math.isfinite(temperature)):
         raise InputError(f"-T/--temperature must be finite and > 0, got {temperature}", "try -T 1")

@@ -42,7 +42,7 @@ class Estimator(str, Enum):
 def entropy(
     opts: SimpleNamespace,
     detail: Annotated[bool, typer.Option("--detail", help="Add p, surprisal and contribution per outcome.")] = False,
-    renyi: Annotated[Optional[str], typer.Option(
+    renyi: Annotated[Optional[float], typer.Option(
         "--renyi", metavar="ALPHA", help="Add the Renyi entropy of order ALPHA >= 0 (inf: min-entropy); it becomes "
         "the primary result.")] = None,
     tsallis: Annotated[Optional[float], typer.Option(
@@ -68,7 +68,7 @@ def entropy(
     base = pipeline.base_of(opts)
     kind = pipeline.kind_of(opts)
     unit = unit_name(base)
-    alpha = _order(renyi)
+    alpha = pipeline.check_order(renyi, "--renyi") if renyi is not None else 1.0
     if renyi is not None and tsallis is not None:
         raise InputError("give one of --renyi and --tsallis", "each is the primary result of its run")
     if tsallis is not None and base != math.e:
@@ -114,21 +114,6 @@ def entropy(
     code = pipeline.stream(opts, compute, primary=primary, title=pipeline.unit_title(title, base), kind=kind,
                            table=table)
     raise typer.Exit(code)
-
-
-def _order(text: str | None) -> float:
-    """The Renyi order from --renyi: a number >= 0 or inf."""
-    from entcli.errors import InputError
-
-    if text is None:
-        return 1.0
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputError(f"--renyi {text!r} is not a number", "e.g. --renyi 2 or --renyi inf") from None
-    if not value >= 0:
-        raise InputError(f"--renyi must be >= 0 (or inf), got {text}")
-    return value
 
 
 def _detail_table(out, columns, run) -> None:  # type: ignore[no-untyped-def]

@@ -65,7 +65,7 @@ def kl(
     measure: Annotated[Measure, typer.Option(
         "--measure", help="kl (the KL family, default), tv, hellinger, bhattacharyya, bhattacharyya-coefficient, "
         "pearson, neyman, renyi (order --alpha), or all.")] = Measure.kl,
-    alpha: Annotated[str, typer.Option("--alpha", help="Order of the Renyi divergence (>= 0, or inf).")] = "0.5",
+    alpha: Annotated[float, typer.Option("--alpha", help="Order of the Renyi divergence (>= 0, or inf).")] = 0.5,
 ) -> None:
     import numpy as np
 
@@ -82,12 +82,7 @@ def kl(
         raise InputError("choose at most one of --reverse, --symmetric, --js, --js-distance")
     if measure not in (Measure.kl, Measure.all) and (chosen or detail):
         raise InputError(f"--measure {measure.value} has one result", "--reverse/--js.../--detail go with --measure kl")
-    try:
-        order = float(alpha)
-    except ValueError:
-        raise InputError(f"--alpha {alpha!r} is not a number", "e.g. --alpha 2 or --alpha inf") from None
-    if not order >= 0:
-        raise InputError(f"--alpha must be >= 0 (or inf), got {alpha}")
+    order = pipeline.check_order(alpha, "--alpha")
     single = MEASURES.get(measure.value)
     primary = single or (chosen[0] if chosen else "kl")
     extra = list(MEASURES) if measure == Measure.all else [measure.value] if single else []
