@@ -16,7 +16,15 @@ from types import SimpleNamespace
 import numpy as np
 from numpy.typing import NDArray
 
-from entcli.cli.pipeline import Run, check_temperature, checked, column_list, output_format, row_error
+from entcli.cli.pipeline import (
+    Run,
+    check_temperature,
+    check_tol,
+    checked,
+    column_list,
+    output_format,
+    row_error,
+)
 from entcli.core.distributions import Kind, to_probabilities
 from entcli.core.logits import log_softmax
 from entcli.errors import InputError
@@ -49,6 +57,7 @@ def side_kind(opts: SimpleNamespace, side: str, shared_applies: bool) -> Kind:
     if shared_applies:
         chosen += [k for k in ("counts", "logits", "renormalize") if getattr(opts, k)]
     chosen = list(dict.fromkeys(chosen))
+    check_tol(opts.tol)
     if len(chosen) > 1:
         raise InputError(f"conflicting options for {side}: {', '.join(chosen)}", "each input is one kind of numbers")
     return chosen[0] if chosen else "probs"  # type: ignore[return-value]

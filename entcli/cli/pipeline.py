@@ -62,9 +62,15 @@ def kind_of(opts: SimpleNamespace) -> Kind:
         raise InputError(f"conflicting options: --{' and --'.join(chosen)}", "the numbers are one of these, not both")
     if opts.temperature != 1.0 and chosen != ["logits"]:
         raise InputError("-T/--temperature applies to logits", "add --logits, or drop -T")
-    if not (opts.tol >= 0):
-        raise InputError(f"--tol must be >= 0, got {opts.tol}", "the default is 1e-6")
+    check_tol(opts.tol)
     return chosen[0] if chosen else "probs"  # type: ignore[return-value]
+
+
+def check_tol(tol: float) -> float:
+    """--tol: the tolerance on |sum of p - 1|, finite and >= 0."""
+    if not (tol >= 0 and math.isfinite(tol)):
+        raise InputError(f"--tol must be finite and >= 0, got {tol}", "the default is 1e-6")
+    return tol
 
 
 def open_input(opts: SimpleNamespace, on_bad: Callable[[str], None] | None = None) -> Source:

@@ -25,7 +25,6 @@ from entcli.core.logits import softmax
 from entcli.core.tolerances import DEFAULT_TOL
 
 Kind = Literal["probs", "renormalize", "counts", "logits", "bernoulli", "labels", "reals"]
-KINDS: tuple[str, ...] = ("probs", "renormalize", "counts", "logits")
 #: Kinds of columns that are not distributions: each value a probability in [0, 1] (binary cross-entropy),
 #: a class label (a whole number >= 0), or any number but NaN (a binary logit).
 VALUE_KINDS: tuple[str, ...] = ("bernoulli", "labels", "reals")

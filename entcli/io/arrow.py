@@ -62,9 +62,6 @@ def chunk_parser(delimiter: str | None) -> Callable[[bytes], NDArray[np.float64]
     return parse
 
 
-COLUMNAR = (".parquet", ".pq", ".arrow", ".feather", ".ipc")
-
-
 def columnar_source(path: str, columns: list[str] | None) -> tuple[list[str], Iterator[NDArray[np.float64]]]:
     """(column names, batches as 2-D float64 arrays) of a Parquet or Arrow IPC file."""
     try:

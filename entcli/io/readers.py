@@ -18,7 +18,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import BinaryIO
 
 import numpy as np
@@ -102,7 +102,6 @@ class Source:
     blocks: Iterator[Block]
     names: list[str] | None = None
     fmt: str = "values"
-    skipped: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- values on the command line
