@@ -208,3 +208,14 @@ def test_plot_without_matplotlib_says_which_extra(cli, monkeypatch, tmp_path):
     assert r.code == 2
     assert r.err.splitlines() == ["error: --plot needs matplotlib, which is not installed",
                                   "hint: pip install 'entcli[plot]'"]
+
+
+def test_simulate_logits_option_takes_numbers_a_file_or_stdin(cli, tmp_path):
+    expected = cli("simulate", "-o", "csv", "--steps", "2", "-1", "0", "2").lines()
+    assert cli("simulate", "-o", "csv", "--steps", "2", "--logits", "-1,0,2").lines() == expected
+    path = tmp_path / "z.csv"
+    path.write_text("-1,0,2\n")
+    from_file = cli("simulate", "-o", "csv", "--steps", "2", "--logits", str(path)).lines()
+    from_stdin = cli("simulate", "-o", "csv", "--steps", "2", "--logits", "-", stdin="-1,0,2\n").lines()
+    assert from_file == from_stdin and [line.split(",", 1)[1] for line in from_file[1:]] == expected[1:]
+    assert cli("simulate", "--logits", "1,2", "3", "4").code == 2  # the start values given twice

@@ -80,7 +80,8 @@ def simulate(
     if logits is not None:
         if opts.values or opts.input is not None:
             raise InputError("give the start logits once: --logits, VALUES or -i")
-        opts.values = [logits] if logits == "-" or _numeric(logits) else None
+        # --logits SRC: numbers are the start values; a path or - is read like -i.
+        opts.values = [logits] if _numeric(logits) else None
         opts.input = None if opts.values else logits
     if not opts.values and opts.input is None:
         opts.values = [",".join(map(str, REFERENCE_LOGITS))]
