@@ -41,7 +41,11 @@ STDIN = st.one_of(
 )
 
 
-@given(st.sampled_from(COMMANDS), st.lists(VALUE_LISTS, max_size=2), st.lists(OPTIONS, max_size=4), STDIN)
+ANY_TOKEN = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=8)
+
+
+@given(st.sampled_from(COMMANDS), st.lists(st.one_of(VALUE_LISTS, ANY_TOKEN), max_size=3),
+       st.lists(OPTIONS, max_size=4), STDIN)
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                         HealthCheck.too_slow])
 def test_contract_holds_for_any_input(cli, command, values, options, stdin):

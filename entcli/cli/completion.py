@@ -71,7 +71,7 @@ _NEGATIVE = re.compile(r"^-(\d|\.\d|inf\b|infinity\b|nan\b)", re.IGNORECASE)
 
 def completions(args: list[str], incomplete: str) -> list[tuple[str, str | None]] | None:
     """(value, help) items for a command line ``args`` and the word being completed, as Click would give."""
-    from entcli.cli.completion_table import COMMANDS, ROOT
+    from entcli.cli.completion_table import COMMANDS, OPTIONS, ROOT
 
     # Resolve the command: root options are all flags, so the first other word names it.
     level: dict = ROOT
@@ -83,7 +83,7 @@ def completions(args: list[str], incomplete: str) -> list[tuple[str, str | None]
             elif token != "--" and not token.startswith("-"):
                 return None  # an unknown command: Click's error handling, not modelled
             break
-    options: list[dict] = level["options"]
+    options: list[dict] = [OPTIONS[i] for i in level["options"]]
     used = _options_used(options, rest if level is not ROOT else args)
     if used is None:
         return None
