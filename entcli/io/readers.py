@@ -364,16 +364,16 @@ def _text_source(
 ) -> Source:
     chunks = _chunks(stream, head)
     source = Source(name, iter(()), None, "text")
-    state = {"line": 1}
+    line = 1  # the line the current chunk starts at
     text = ""
     # Find the first content line to settle the delimiter and the header.
     for chunk in chunks:
-        if state["line"] == 1 and chunk.startswith(b"\xef\xbb\xbf"):
+        if line == 1 and chunk.startswith(b"\xef\xbb\xbf"):
             chunk = chunk[3:]
-        text = _decode(chunk, name, state["line"])
+        text = _decode(chunk, name, line)
         if any(_is_content(ln) for ln in text.split("\n")):
             break
-        state["line"] += text.count("\n")
+        line += text.count("\n")
         text = ""
     if not text:
         raise InputError(f"{name}: no rows to read (empty input)", "give one distribution per line")
@@ -392,9 +392,9 @@ def _text_source(
     hint = None
     if is_header and header is None and any(_is_number(f) for f in fields):
         bad = next(f for f in fields if not _is_number(f))
-        hint = (f"line {state['line'] + first_idx} was taken as a header because {bad!r} is not a number; "
+        hint = (f"line {line + first_idx} was taken as a header because {bad!r} is not a number; "
                 "give --no-header to read it as data")
-    source.blocks = _text_blocks(text, chunks, name, delimiter, state["line"], on_bad, hint)
+    source.blocks = _text_blocks(text, chunks, name, delimiter, line, on_bad, hint)
     return source
 
 
