@@ -27,6 +27,14 @@ def _pair(p: ArrayLike, q: ArrayLike) -> tuple[Array, Array]:
     return p, q
 
 
+def _log_ratio(p: Array, q: Array) -> Array:
+    """ln(p/q): from the ratio (one rounding) where it is a normal float, else ln p − ln q (±inf at zeros)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratio = p / q
+        usable = np.isfinite(ratio) & (ratio >= np.finfo(np.float64).tiny)
+        return np.where(usable, np.log(np.where(usable, ratio, 1.0)), safe_log(p) - safe_log(q))
+
+
 def relative_entropy_terms(
     p: ArrayLike, q: ArrayLike, log_p: ArrayLike | None = None, log_q: ArrayLike | None = None
 ) -> Array:
@@ -46,7 +54,7 @@ def relative_entropy_terms(
         diff = p - q
         near = pos & (q > 0) & (np.abs(diff) < 0.5 * q)
         if log_p is None and log_q is None:
-            log_ratio = np.where(near, np.log1p(diff / np.where(q > 0, q, 1.0)), lp - lq)
+            log_ratio = np.where(near, np.log1p(diff / np.where(q > 0, q, 1.0)), _log_ratio(p, q))
         else:
             log_ratio = lp - lq
         return np.where(pos, p * log_ratio, 0.0)
@@ -88,7 +96,7 @@ def _kl_sum(p: Array, q: Array) -> Array:
         pos = p > 0
         diff = p - q
         near = pos & (q > 0) & (np.abs(diff) < _SERIES_BELOW * q)
-        far = np.sum(np.where(pos & ~near, p * (safe_log(p) - safe_log(q)), 0.0), axis=-1)
+        far = np.sum(np.where(pos & ~near, p * _log_ratio(p, q), 0.0), axis=-1)
         if not near.any():
             return far
         q_near = q[near]
