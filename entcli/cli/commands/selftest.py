@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Annotated
 
@@ -32,73 +33,89 @@ COVER = "Cover & Thomas, Elements of Information Theory (2006)"
 MATH = "MATH.md"
 WIKI_KL = "Wikipedia, Kullback-Leibler divergence (basic example)"
 
-#: (what, source, command line, expected values, absolute tolerance)
-CASES: list[tuple[str, str, list[str], list[float], float]] = [
-    ("H(1/2, 1/2) in bits", SCIPY_ENTROPY, ["entropy", "--bits", "0.5", "0.5"], [1.0], 1e-15),
-    ("H(9/10, 1/10) in bits", SCIPY_ENTROPY, ["entropy", "--bits", "0.9", "0.1"], [0.46899559358928117], 1e-15),
-    ("KL((1/2, 1/2) || (9/10, 1/10)) nats", SCIPY_ENTROPY, ["kl", "-p", "0.5,0.5", "-q", "0.9,0.1"],
-     [0.5108256237659907], 1e-15),
-    ("JS distance (1,0,0) vs (0,1,0), base 2", SCIPY_JS,
-     ["kl", "--js-distance", "--bits", "-p", "1,0,0", "-q", "0,1,0"], [1.0], 1e-15),
-    ("JS distance (1,0) vs (1/2,1/2)", SCIPY_JS, ["kl", "--js-distance", "-p", "1,0", "-q", "0.5,0.5"],
-     [0.46450140402245893], 1e-15),
-    ("JS distance (1,0,0) vs itself", SCIPY_JS, ["kl", "--js-distance", "-p", "1,0,0", "-q", "1,0,0"], [0.0], 0.0),
-    ("logsumexp(0..9) via log_softmax of z_0", SCIPY_SPECIAL, ["softmax", "--log", "-o", "json", *map(str, range(10))],
-     [-9.45862974442671], 1e-13),
-    ("log_softmax(0, 1)", SCIPY_SPECIAL, ["softmax", "--log", "-o", "json", "0", "1"],
-     [-1.3132616875182228, -0.31326168751822286], 1e-15),
-    ("softmax(1, 2, 3)", MATH, ["softmax", "1", "2", "3"], [0.0900, 0.2447, 0.6652], 5e-5),
-    ("H(0.33, 0.33, 0.34) nats", MATH, ["entropy", "0.33", "0.33", "0.34"], [1.0985], 5e-5),
-    ("H(0.15, 0.7, 0.15) nats", MATH, ["entropy", "0.15", "0.7", "0.15"], [0.8188], 5e-5),
-    ("H(1/4, 1/4, 1/4, 1/4) bits", MATH, ["entropy", "--bits", "0.25", "0.25", "0.25", "0.25"], [2.0], 1e-15),
-    ("H(0.1, 0.1, 0.1, 0.7) bits", MATH, ["entropy", "--bits", "0.1", "0.1", "0.1", "0.7"], [1.3568], 5e-5),
-    ("H(0.99, 0.01) bits", MATH, ["entropy", "--bits", "0.99", "0.01"], [0.0808], 5e-5),
-    ("H(onehot, q) = -log 0.4", MATH, ["xent", "-p", "1,0,0,0,0", "-q", "0.4,0.3,0.05,0.05,0.2"], [0.916], 5e-4),
-    ("KL(onehot || q with zeros)", MATH, ["kl", "-p", "1,0,0,0,0", "-q", "0.98,0.01,0,0,0.01"], [0.0202], 5e-5),
-    ("entropy minimisation, final H", MATH, ["simulate"], [0.228], 5e-4),
-    ("entropy minimisation, final p", MATH, ["simulate", "-o", "csv", "--every", "20"], [0.951, 0.029, 0.019], 6e-4),
-    ("H(1/2, 1/4, 1/8, 1/8) = 1.75 bits", COVER + ", Example 2.1.2",
-     ["entropy", "--bits", "0.5", "0.25", "0.125", "0.125"], [1.75], 1e-15),
-    ("D(p||q), p = (1/2, 1/2), q = (3/4, 1/4)", COVER + ", Example 2.3.1",
-     ["kl", "--bits", "-p", "0.5,0.5", "-q", "0.75,0.25"], [1 - 0.5 * LOG2_3], 1e-15),
-    ("D(q||p), p = (1/2, 1/2), q = (3/4, 1/4)", COVER + ", Example 2.3.1",
-     ["kl", "--reverse", "--bits", "-p", "0.5,0.5", "-q", "0.75,0.25"], [0.75 * LOG2_3 - 1], 1e-15),
-    ("H of a fair die = log2 6 bits", COVER + ", Chapter 2", ["entropy", "--bits", *["0.16666666666666666"] * 5,
-                                                                 "0.16666666666666674"], [math.log2(6)], 1e-14),
-    ("D_KL(P || Q), P = (9,12,4)/25, Q uniform", WIKI_KL, ["kl", "--counts", "-p", "9,12,4", "-q", "1,1,1"],
-     [0.0852996], 5e-8),
-    ("D_KL(Q || P), P = (9,12,4)/25, Q uniform", WIKI_KL, ["kl", "--counts", "--reverse", "-p", "9,12,4",
-                                                            "-q", "1,1,1"], [0.097455], 5e-7),
-    ("perplexity of a uniform 4-way choice", "definition, b^H", ["entropy", "-o", "json", "0.25", "0.25", "0.25",
-                                                                 "0.25"], [4.0], 1e-15),
-    ("cross-entropy gradient softmax(z) - onehot", MATH, ["grad", "--of", "xent", "--target", "0", "1", "2", "3"],
-     [0.09003057317038046 - 1, 0.24472847105479767, 0.6652409557748219], 1e-15),
-    ("entropy gradient sums to zero", MATH, ["grad", "-o", "json", "1.0", "0.8", "0.5"], [0.0], 1e-15),
-    ("power transform p=(0.8,0.2) to H((.64,.04)/.68): gamma 2", "hand derivation",
-     ["normalize", "-o", "json", "--target", repr(-(0.64 / 0.68) * math.log(0.64 / 0.68)
-                                                 - (0.04 / 0.68) * math.log(0.04 / 0.68)), "0.8", "0.2"], [2.0], 1e-9),
+# H = ln 3 - (2/3) ln 2 for z = (0, ln 2), p = (1/3, 2/3); dH/dz_m = -p_m (ln p_m + H) (MATH.md).
+_H = math.log(3) - 2 / 3 * math.log(2)
+_GAMMA2_TARGET = -(0.64 / 0.68) * math.log(0.64 / 0.68) - (0.04 / 0.68) * math.log(0.04 / 0.68)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One reference value: the command line, the output field (of its last JSON Lines object) and what to expect.
+
+    ``index`` picks one element of a vector field; ``tol`` is the largest absolute difference accepted.
+    """
+
+    what: str
+    source: str
+    args: tuple[str, ...]
+    field: str
+    expected: tuple[float, ...]
+    tol: float
+    index: int | None = None
+
+
+def case(what: str, source: str, command: str, field: str, expected: float | tuple[float, ...], tol: float,
+         index: int | None = None) -> Case:
+    return Case(what, source, tuple(command.split()), field,
+                expected if isinstance(expected, tuple) else (expected,), tol, index)
+
+
+CASES: list[Case] = [
+    case("H(1/2, 1/2) in bits", SCIPY_ENTROPY, "entropy --bits 0.5 0.5", "entropy", 1.0, 1e-15),
+    case("H(9/10, 1/10) in bits", SCIPY_ENTROPY, "entropy --bits 0.9 0.1", "entropy", 0.46899559358928117, 1e-15),
+    case("KL((1/2, 1/2) || (9/10, 1/10)) nats", SCIPY_ENTROPY, "kl -p 0.5,0.5 -q 0.9,0.1", "kl",
+         0.5108256237659907, 1e-15),
+    case("JS distance (1,0,0) vs (0,1,0), base 2", SCIPY_JS, "kl --bits -p 1,0,0 -q 0,1,0", "js_distance", 1.0,
+         1e-15),
+    case("JS distance (1,0) vs (1/2,1/2)", SCIPY_JS, "kl -p 1,0 -q 0.5,0.5", "js_distance", 0.46450140402245893,
+         1e-15),
+    case("JS distance (1,0,0) vs itself", SCIPY_JS, "kl -p 1,0,0 -q 1,0,0", "js_distance", 0.0, 0.0),
+    case("logsumexp(0..9) = -log_softmax(0..9)[0]", SCIPY_SPECIAL, "softmax --log 0 1 2 3 4 5 6 7 8 9", "log_p",
+         -9.45862974442671, 1e-13, index=0),
+    case("log_softmax(0, 1)", SCIPY_SPECIAL, "softmax --log 0 1", "log_p",
+         (-1.3132616875182228, -0.31326168751822286), 1e-15),
+    case("softmax(1, 2, 3)", MATH, "softmax 1 2 3", "p", (0.0900, 0.2447, 0.6652), 5e-5),
+    case("H(0.33, 0.33, 0.34) nats", MATH, "entropy 0.33 0.33 0.34", "entropy", 1.0985, 5e-5),
+    case("H(0.15, 0.7, 0.15) nats", MATH, "entropy 0.15 0.7 0.15", "entropy", 0.8188, 5e-5),
+    case("H(1/4, 1/4, 1/4, 1/4) bits", MATH, "entropy --bits 0.25 0.25 0.25 0.25", "entropy", 2.0, 1e-15),
+    case("H(0.1, 0.1, 0.1, 0.7) bits", MATH, "entropy --bits 0.1 0.1 0.1 0.7", "entropy", 1.3568, 5e-5),
+    case("H(0.99, 0.01) bits", MATH, "entropy --bits 0.99 0.01", "entropy", 0.0808, 5e-5),
+    case("H(onehot, q) = -log 0.4", MATH, "xent -p 1,0,0,0,0 -q 0.4,0.3,0.05,0.05,0.2", "cross_entropy", 0.916,
+         5e-4),
+    case("KL(onehot || q with zeros)", MATH, "kl -p 1,0,0,0,0 -q 0.98,0.01,0,0,0.01", "kl", 0.0202, 5e-5),
+    case("entropy minimisation, final H", MATH, "simulate", "entropy", 0.228, 5e-4),
+    case("entropy minimisation, final p", MATH, "simulate", "p", (0.951, 0.029, 0.019), 6e-4),
+    case("H(1/2, 1/4, 1/8, 1/8) = 1.75 bits", COVER + ", Example 2.1.2", "entropy --bits 0.5 0.25 0.125 0.125",
+         "entropy", 1.75, 1e-15),
+    case("D(p||q), p = (1/2, 1/2), q = (3/4, 1/4)", COVER + ", Example 2.3.1", "kl --bits -p 0.5,0.5 -q 0.75,0.25",
+         "kl", 1 - 0.5 * LOG2_3, 1e-15),
+    case("D(q||p), p = (1/2, 1/2), q = (3/4, 1/4)", COVER + ", Example 2.3.1", "kl --bits -p 0.5,0.5 -q 0.75,0.25",
+         "reverse_kl", 0.75 * LOG2_3 - 1, 1e-15),
+    case("H of a fair die = log2 6 bits", COVER + ", Chapter 2", "entropy --bits --counts 1 1 1 1 1 1", "entropy",
+         math.log2(6), 1e-15),
+    case("D_KL(P || Q), P = (9,12,4)/25, Q uniform", WIKI_KL, "kl --counts -p 9,12,4 -q 1,1,1", "kl", 0.0852996,
+         5e-8),
+    case("D_KL(Q || P), P = (9,12,4)/25, Q uniform", WIKI_KL, "kl --counts -p 9,12,4 -q 1,1,1", "reverse_kl",
+         0.097455, 5e-7),
+    case("perplexity of a uniform 4-way choice", "definition, b^H", "entropy 0.25 0.25 0.25 0.25", "perplexity", 4.0,
+         1e-15),
+    case("cross-entropy gradient softmax(z) - onehot", MATH, "grad --of xent --target 0 1 2 3", "grad",
+         (0.09003057317038046 - 1, 0.24472847105479767, 0.6652409557748219), 1e-15),
+    case("entropy gradient -p(log p + H) at z = (0, ln 2)", MATH, f"grad 0 {math.log(2)!r}", "grad",
+         (-(1 / 3) * (math.log(1 / 3) + _H), -(2 / 3) * (math.log(2 / 3) + _H)), 1e-15),
+    case("power transform p=(0.8,0.2) to H((.64,.04)/.68): gamma 2", "hand derivation",
+         f"normalize --target {_GAMMA2_TARGET!r} 0.8 0.2", "gamma", 2.0, 1e-9),
 ]
 
 
-def _extract(case_args: list[str], out: str) -> list[float]:
-    """The numbers a case compares, from its command's output."""
+def _extract(c: Case, out: str) -> list[float]:
+    """The numbers a case compares: its field in the last JSON Lines object of the command's output."""
     import json
 
-    text = out.strip()
-    if "-o" in case_args and case_args[case_args.index("-o") + 1] == "json":
-        obj = json.loads(text)[0]
-        if case_args[0] == "softmax":
-            return [obj["log_p"][0]] if len(obj["log_p"]) == 10 else obj["log_p"]
-        if case_args[0] == "entropy":
-            return [obj["perplexity"]]
-        if case_args[0] == "grad":
-            return [sum(obj["grad"])]
-        return [obj["gamma"]]
-    if "-o" in case_args and case_args[case_args.index("-o") + 1] == "csv":
-        last = text.splitlines()[-1].split(",")
-        return [float(x) for x in last[4:7]]
-    last_line = text.splitlines()[-1]
-    return [float(x) for x in last_line.split(",")]
+    value = json.loads(out.strip().splitlines()[-1])[c.field]
+    if c.index is not None:
+        value = value[c.index]
+    return [float(v) for v in value] if isinstance(value, list) else [float(value)]
 
 
 def selftest(opts: SimpleNamespace,
@@ -114,16 +131,16 @@ def selftest(opts: SimpleNamespace,
     from entcli.io.render import Writer
 
     rows = []
-    for what, source, args, expected, tol in CASES:
+    for c in CASES:
         buf, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(err):
-            code = run([*args, "-o", "plain"] if "-o" not in args else list(args))
+            code = run([*c.args, "-o", "jsonl"])
         try:
-            got = _extract(args, buf.getvalue()) if code == 0 else []
-        except (ValueError, KeyError, IndexError):
+            got = _extract(c, buf.getvalue()) if code == 0 else []
+        except (ValueError, KeyError, IndexError, TypeError):
             got = []
-        ok = len(got) == len(expected) and all(abs(g - e) <= tol for g, e in zip(got, expected, strict=True))
-        rows.append((what, source, " ".join(["entcli", *args]), expected, got, tol, ok))
+        ok = len(got) == len(c.expected) and all(abs(g - e) <= c.tol for g, e in zip(got, c.expected, strict=True))
+        rows.append((c.what, c.source, " ".join(["entcli", *c.args]), list(c.expected), got, c.tol, ok))
     fmt = pipeline.output_format(opts)
     width = max(len(r[3]) for r in rows)
 
