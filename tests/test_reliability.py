@@ -164,3 +164,9 @@ def test_debug_shows_traceback(monkeypatch, cli):
     monkeypatch.setenv("ENTCLI_DEBUG", "1")
     with pytest.raises(ZeroDivisionError):
         cli("entropy", "0.5", "0.5")
+
+
+@pytest.mark.parametrize("stdin", ["[[]]\n", "{}\n", '{"p": []}\n'])
+def test_empty_rows_are_named(cli, stdin):
+    r = cli("entropy", stdin=stdin)
+    assert r.code == 2 and "row 1" in r.err and "the row is empty" in r.err

@@ -61,6 +61,8 @@ def bad_rows(x: NDArray[np.float64], kind: Kind, tol: float = DEFAULT_TOL) -> ND
 def describe_problem(row: NDArray[np.float64], kind: Kind, tol: float = DEFAULT_TOL) -> Problem:
     """Explain why ``row`` failed :func:`bad_rows` (for error messages; not vectorised)."""
     row = np.asarray(row, dtype=np.float64)
+    if row.size == 0:
+        return Problem(None, "the row is empty (no outcomes)", "every row needs at least one number")
     if kind in VALUE_KINDS:
         j = int(np.argmax(bad_rows(row.reshape(-1, 1), kind)))
         what = {"reals": ("a number", "NaN has no meaning here"),
