@@ -84,9 +84,9 @@ def both_readers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
         pytest.importorskip("pyarrow")
         monkeypatch.delenv("ENTCLI_READER", raising=False)
         # pyarrow is used only for chunks of at least CHUNK_BYTES: make every chunk one.
-        from entcli.io import readers
+        from entcli.io import text
 
-        monkeypatch.setattr(readers, "CHUNK_BYTES", 16)
+        monkeypatch.setattr(text, "CHUNK_BYTES", 16)
     else:
         monkeypatch.setenv("ENTCLI_READER", "numpy")
     return request.param

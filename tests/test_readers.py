@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from entcli.errors import InputError
-from entcli.io import readers
+from entcli.io import text as text_reader
 from entcli.io.readers import iter_blocks, open_source, parse_numbers
 
 pytestmark = pytest.mark.usefixtures("both_readers")
@@ -150,7 +150,7 @@ def test_invalid_utf8_names_the_line(tmp_path):
 
 
 def test_line_numbers_across_chunks(tmp_path, monkeypatch):
-    monkeypatch.setattr(readers, "CHUNK_BYTES", 64)
+    monkeypatch.setattr(text_reader, "CHUNK_BYTES", 64)
     path = tmp_path / "many.csv"
     lines = ["# header comment"] + ["0.5,0.5"] * 100 + ["0.5"]
     path.write_text("\n".join(lines) + "\n")
@@ -212,7 +212,7 @@ def test_both_readers_agree_on_a_large_file(tmp_path, monkeypatch):
     p = rng.dirichlet(np.ones(7), size=20_000)
     path = tmp_path / "big.csv"
     np.savetxt(path, p, delimiter=",", fmt="%.17g")
-    monkeypatch.setattr(readers, "CHUNK_BYTES", 100_000)
+    monkeypatch.setattr(text_reader, "CHUNK_BYTES", 100_000)
     _, values = read_all(path)
     np.testing.assert_array_equal(values, p)  # exact: both parse to the correctly rounded float64
 

@@ -1,0 +1,96 @@
+"""Blocks of rows and the sources that yield them: the unit every reader produces and every command consumes.
+
+A :class:`Source` has a display name, optional outcome names (from a header) and an iterator of
+:class:`Block`; each block holds up to a few megabytes of rows, so a command that computes and writes a
+block before reading the next runs in bounded memory however long its input is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from entcli.errors import InputError
+
+#: Called with a message for each bad row skipped under ``--skip-invalid``.
+BadRowHandler = Callable[[str], None]
+
+
+@dataclass
+class Block:
+    """Rows ``values`` (n × K, float64); ``start`` is the 0-based index of the block's first row in its source.
+
+    ``line_of`` maps a row of the block as read (0-based) to its 1-based line in the source, where lines
+    exist. After a selection (:meth:`take`), ``positions`` holds the rows' places in the block as read,
+    so that messages still name the right rows and lines.
+    """
+
+    values: NDArray[np.float64]
+    start: int
+    line_of: Callable[[int], int] | None = None
+    positions: NDArray[np.intp] | None = None
+
+    def _position(self, i: int) -> int:
+        return int(self.positions[i]) if self.positions is not None else i
+
+    def row_number(self, i: int) -> int:
+        """The 1-based row number of row ``i`` of this block in its source."""
+        return self.start + self._position(i) + 1
+
+    def row_numbers(self) -> NDArray[np.intp]:
+        """The 1-based row numbers of every row of this block."""
+        base = self.positions if self.positions is not None else np.arange(len(self.values))
+        return self.start + base + 1
+
+    def where(self, i: int) -> str:
+        """'row R' or 'row R (line L)' for row ``i`` of this block, for messages."""
+        text = f"row {self.row_number(i)}"
+        if self.line_of is not None:
+            text += f" (line {self.line_of(self._position(i))})"
+        return text
+
+    def take(self, rows: slice | NDArray[np.bool_]) -> Block:
+        """The sub-block of the given rows, keeping their row and line numbers."""
+        base = self.positions if self.positions is not None else np.arange(len(self.values))
+        return Block(self.values[rows], self.start, self.line_of, base[rows])
+
+
+@dataclass
+class Source:
+    """A stream of distributions: ``name`` for messages, ``names`` of the outcomes (or None)."""
+
+    name: str
+    blocks: Iterator[Block]
+    names: list[str] | None = None
+    fmt: str = "values"
+
+
+class _Partial(Exception):
+    """Raised inside a chunk: the good rows before a bad line, and the error to raise after them."""
+
+    def __init__(self, rows: list[list[float]], lines: list[int], error: InputError) -> None:
+        super().__init__(error.message)
+        self.rows = rows
+        self.lines = lines
+        self.error = error
+
+
+def iter_blocks(source: Source) -> Iterator[Block]:
+    """The blocks of ``source``; rows before a bad line are yielded before its error is raised."""
+    it = source.blocks
+    start = 0
+    while True:
+        try:
+            block = next(it)
+        except StopIteration:
+            return
+        except _Partial as partial:
+            if partial.rows:
+                lines = partial.lines
+                yield Block(np.array(partial.rows, dtype=np.float64), start, lines.__getitem__)
+            raise partial.error from None
+        start = block.start + len(block.values)
+        yield block

@@ -1,0 +1,281 @@
+"""Delimited text (CSV, TSV, whitespace): read in chunks of whole lines, parsed a chunk at a time.
+
+Each chunk goes through pyarrow's CSV parser when the ``fast`` extra is installed and the chunk is large,
+else through NumPy's ``loadtxt``; a chunk either cannot parse is scanned line by line, which names the bad
+line (or skips it under ``--skip-invalid``). Blank lines and ``#`` comments are skipped; a first line with
+any non-numeric field is a header whose fields name the outcomes; a UTF-8 BOM and CRLF are accepted.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+import numpy as np
+from numpy.typing import NDArray
+
+from entcli.errors import InputError
+from entcli.io.blocks import BadRowHandler, Block, Source, _Partial
+
+#: Text is read in chunks of about this many bytes (cut at a line end).
+CHUNK_BYTES = 4 << 20
+
+
+def _chunks(stream: BinaryIO, head: bytes, size: int | None = None) -> Iterator[bytes]:
+    """Bytes of ``stream`` (after ``head``) in chunks of about ``size`` that end at a line end."""
+    size = size or CHUNK_BYTES
+    pending = head
+    try:
+        while True:
+            data = stream.read(size)
+            if not data:
+                if pending:
+                    yield pending
+                return
+            data = pending + data
+            if not data.endswith(b"\n"):
+                data += stream.readline()
+            pending = b""
+            yield data
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+
+
+def _decode(chunk: bytes, name: str, first_line: int) -> str:
+    try:
+        text = chunk.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = first_line + chunk.count(b"\n", 0, e.start)
+        raise InputError(
+            f"{name}: line {line} is not valid UTF-8 (byte 0x{chunk[e.start]:02x})",
+            "give a text file in UTF-8, or a .npy file",
+        ) from None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def _is_content(line: str) -> bool:
+    s = line.strip()
+    return bool(s) and not s.startswith("#")
+
+
+def _split_fields(line: str, delimiter: str | None) -> list[str]:
+    line = line.split("#", 1)[0].strip()
+    return line.split(delimiter) if delimiter is not None else line.split()
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _guess_delimiter(line: str) -> str | None:
+    for d in ("\t", ",", ";"):
+        if d in line:
+            return d
+    return None
+
+
+def _text_source(
+    stream: BinaryIO,
+    name: str,
+    head: bytes,
+    delimiter: str | None,
+    sniff_delimiter: bool,
+    header: bool | None,
+    on_bad: BadRowHandler | None,
+) -> Source:
+    chunks = _chunks(stream, head)
+    source = Source(name, iter(()), None, "text")
+    line = 1  # the line the current chunk starts at
+    text = ""
+    # Find the first content line to settle the delimiter and the header.
+    for chunk in chunks:
+        if line == 1 and chunk.startswith(b"\xef\xbb\xbf"):
+            chunk = chunk[3:]
+        text = _decode(chunk, name, line)
+        if any(_is_content(ln) for ln in text.split("\n")):
+            break
+        line += text.count("\n")
+        text = ""
+    if not text:
+        raise InputError(f"{name}: no rows to read (empty input)", "give one distribution per line")
+    lines = text.split("\n")
+    first_idx = next(i for i, ln in enumerate(lines) if _is_content(ln))
+    first = lines[first_idx]
+    if sniff_delimiter:
+        delimiter = _guess_delimiter(first)
+    fields = [f.strip().strip('"').strip("'").strip() for f in _split_fields(first, delimiter)]
+    is_header = header if header is not None else not all(_is_number(f) for f in fields)
+    if is_header:
+        source.names = fields
+        # The header line is consumed: blank it so that line numbers stay right.
+        lines[first_idx] = ""
+        text = "\n".join(lines)
+    hint = None
+    if is_header and header is None and any(_is_number(f) for f in fields):
+        bad = next(f for f in fields if not _is_number(f))
+        hint = (f"line {line + first_idx} was taken as a header because {bad!r} is not a number; "
+                "give --no-header to read it as data")
+    source.blocks = _text_blocks(text, chunks, name, delimiter, line, on_bad, hint)
+    return source
+
+
+def _text_blocks(
+    text: str,
+    chunks: Iterator[bytes],
+    name: str,
+    delimiter: str | None,
+    line: int,
+    on_bad: BadRowHandler | None,
+    header_hint: str | None = None,
+) -> Iterator[Block]:
+    from entcli.io.arrow import chunk_parser
+
+    fast = None  # pyarrow is imported only once a chunk is big enough to repay its import (~0.2 s)
+    k: int | None = None
+    start = 0
+    raw: bytes | None = None  # the chunk as read, when it has not been decoded yet
+    while True:
+        if fast is None and len(raw if raw is not None else text) >= CHUNK_BYTES:
+            fast = chunk_parser(delimiter) or False
+        rows = fast(raw if raw is not None else text.encode()) if fast else None
+        if rows is not None and (k is None or rows.shape[1] == k):
+            k = rows.shape[1]
+            line_of = _lazy_lines(raw, text, line, len(rows))
+            newlines = raw.count(b"\n") if raw is not None else text.count("\n")
+        else:
+            if raw is not None:
+                text = _decode(raw, name, line)
+            rows, line_of, k = _parse_text(text, name, delimiter, line, k, on_bad)
+            newlines = text.count("\n")
+        if len(rows):
+            yield Block(rows, start, line_of)
+            start += len(rows)
+        line += newlines
+        raw = next(chunks, None)
+        if raw is None:
+            break
+    if start == 0:
+        raise InputError(f"{name}: no rows to read (only a header, blank lines or comments)",
+                         header_hint or "give one distribution per line")
+
+
+def _parse_text(
+    text: str,
+    name: str,
+    delimiter: str | None,
+    first_line: int,
+    k: int | None,
+    on_bad: BadRowHandler | None,
+) -> tuple[NDArray[np.float64], Callable[[int], int], int | None]:
+    """Parse one chunk with NumPy's C reader; on failure, find the bad line in Python (the slow path)."""
+    try:
+        with _quiet_loadtxt():
+            rows = np.loadtxt(io.StringIO(text), delimiter=delimiter, comments="#", ndmin=2, dtype=np.float64)
+        if rows.size == 0:
+            rows = rows.reshape(0, k or 0)
+        elif k is not None and rows.shape[1] != k:
+            raise ValueError("width changed between chunks")
+    except ValueError:
+        return _parse_text_slowly(text, name, delimiter, first_line, k, on_bad)
+    content = _content_lines(text, rows.shape[0])
+    return rows, (lambda i: first_line + content(i)), (k if k is not None else (rows.shape[1] if len(rows) else None))
+
+
+def _lazy_lines(raw: bytes | None, text: str, first_line: int, n_rows: int) -> Callable[[int], int]:
+    """Line numbers for rows parsed by the fast reader: decoded and scanned only if a message needs them."""
+    cache: list[Callable[[int], int]] = []
+
+    def line_of(i: int) -> int:
+        if not cache:
+            cache.append(_content_lines(raw.decode("utf-8", "replace") if raw is not None else text, n_rows))
+        return first_line + cache[0](i)
+
+    return line_of
+
+
+def _content_lines(text: str, n_rows: int) -> Callable[[int], int]:
+    """Map row i of a parsed chunk to its 0-based line within the chunk (computed on first use)."""
+    if text.count("\n") + (0 if text.endswith("\n") else 1) == n_rows:
+        return lambda i: i
+    cache: list[list[int]] = []
+
+    def content(i: int) -> int:
+        if not cache:
+            cache.append([j for j, ln in enumerate(text.split("\n")) if _is_content(ln)])
+        return cache[0][i]
+
+    return content
+
+
+def _parse_text_slowly(
+    text: str,
+    name: str,
+    delimiter: str | None,
+    first_line: int,
+    k: int | None,
+    on_bad: BadRowHandler | None,
+) -> tuple[NDArray[np.float64], Callable[[int], int], int | None]:
+    good: list[list[float]] = []
+    good_lines: list[int] = []
+    for j, raw in enumerate(text.split("\n")):
+        if not _is_content(raw):
+            continue
+        line = first_line + j
+        problem, values = _parse_line(raw, delimiter, k)
+        if problem is None:
+            good.append(values)
+            good_lines.append(line)
+            if k is None:
+                k = len(values)
+            continue
+        message = f"{name}: line {line}: {problem}"
+        if on_bad is not None:
+            on_bad(message)
+            continue
+        # Hand back the rows before the bad line, then fail on the next call.
+        raise _Partial(good, good_lines, InputError(message, _hint_for(problem, delimiter)))
+    rows = np.array(good, dtype=np.float64).reshape(len(good), k or 0)
+    return rows, (lambda i: good_lines[i]), k
+
+
+def _parse_line(raw: str, delimiter: str | None, k: int | None) -> tuple[str | None, list[float]]:
+    fields = _split_fields(raw, delimiter)
+    values = []
+    for c, f in enumerate(fields):
+        try:
+            values.append(float(f))
+        except ValueError:
+            return f"column {c + 1} ({f.strip()!r}) is not a number", []
+    if k is not None and len(values) != k:
+        return f"has {len(values)} fields but the rows before it have {k} (ragged rows)", []
+    return None, values
+
+
+def _hint_for(problem: str, delimiter: str | None) -> str:
+    if "ragged" in problem:
+        return "every row needs the same number of outcomes; check for a missing or extra separator"
+    shown = {None: "whitespace", "\t": "tab"}.get(delimiter, repr(delimiter))
+    return f"fields are split on {shown}; use -d/--delimiter to change it, or --header if it is a header"
+
+
+class _quiet_loadtxt:
+    """Silence loadtxt's 'input contained no data' warning for a chunk of only comments."""
+
+    def __enter__(self) -> None:
+        import warnings
+
+        self._catch = warnings.catch_warnings()
+        self._catch.__enter__()
+        warnings.simplefilter("ignore", UserWarning)
+
+    def __exit__(self, *exc: object) -> None:
+        self._catch.__exit__(*exc)
