@@ -68,7 +68,7 @@ class Source:
     fmt: str = "values"
 
 
-class _Partial(Exception):
+class RowsBeforeError(Exception):
     """Raised inside a chunk: the good rows before a bad line, and the error to raise after them."""
 
     def __init__(self, rows: list[list[float]], lines: list[int], error: InputError) -> None:
@@ -87,7 +87,7 @@ def iter_blocks(source: Source) -> Iterator[Block]:
             block = next(it)
         except StopIteration:
             return
-        except _Partial as partial:
+        except RowsBeforeError as partial:
             if partial.rows:
                 lines = partial.lines
                 yield Block(np.array(partial.rows, dtype=np.float64), start, lines.__getitem__)

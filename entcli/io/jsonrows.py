@@ -13,8 +13,8 @@ from typing import BinaryIO
 import numpy as np
 
 from entcli.errors import InputError
-from entcli.io.blocks import BadRowHandler, Block, Source, _Partial
-from entcli.io.text import _chunks, _decode, _is_content
+from entcli.io.blocks import BadRowHandler, Block, RowsBeforeError, Source
+from entcli.io.text import decode_chunk, is_content_line, read_chunks
 
 
 def _rows_from_json(
@@ -54,13 +54,13 @@ def _is_json_number(v: object) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def _json_source(stream: BinaryIO, name: str, head: bytes) -> Source:
+def json_source(stream: BinaryIO, name: str, head: bytes) -> Source:
     import json
 
-    data = b"".join(_chunks(stream, head))
+    data = b"".join(read_chunks(stream, head))
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    text = _decode(data, name, 1)
+    text = decode_chunk(data, name, 1)
     if not text.strip():
         raise InputError(f"{name}: no rows to read (empty input)", "give a JSON array of numbers or of arrays")
     try:
@@ -73,7 +73,7 @@ def _json_source(stream: BinaryIO, name: str, head: bytes) -> Source:
     return Source(name, iter([block]), names, "json")
 
 
-def _jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler | None) -> Source:
+def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler | None) -> Source:
     import json
 
     source = Source(name, iter(()), None, "jsonl")
@@ -82,13 +82,13 @@ def _jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandle
         line = 1
         start = 0
         first = True
-        for chunk in _chunks(stream, head):
+        for chunk in read_chunks(stream, head):
             if first and chunk.startswith(b"\xef\xbb\xbf"):
                 chunk = chunk[3:]
             first = False
-            text = _decode(chunk, name, line)
+            text = decode_chunk(chunk, name, line)
             raw = text.split("\n")
-            idx = [j for j, ln in enumerate(raw) if _is_content(ln)]
+            idx = [j for j, ln in enumerate(raw) if is_content_line(ln)]
             numbers = [line + j for j in idx]
             try:
                 value = json.loads("[" + ",".join(raw[j] for j in idx) + "]")
@@ -130,7 +130,7 @@ def _jsonl_slowly(
                                  "every row needs the same number of outcomes (ragged rows)")
         except InputError as e:
             if on_bad is None:
-                raise _Partial(rows, kept, e) from None
+                raise RowsBeforeError(rows, kept, e) from None
             on_bad(e.message)
             continue
         width = len(row)

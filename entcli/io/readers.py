@@ -21,8 +21,8 @@ from numpy.typing import NDArray
 
 from entcli.errors import InputError
 from entcli.io.blocks import BadRowHandler, Block, Source, iter_blocks
-from entcli.io.jsonrows import _json_source, _jsonl_source
-from entcli.io.text import _text_source
+from entcli.io.jsonrows import json_source, jsonl_source
+from entcli.io.text import text_source
 
 __all__ = ["Block", "Source", "iter_blocks", "open_source", "parse_numbers", "values_source", "looks_numeric"]
 
@@ -183,16 +183,16 @@ def _open_source(
     if fmt == "npy":
         return _npy_source(stream, name, head, path)
     if fmt == "json":
-        return _json_source(stream, name, head)
+        return json_source(stream, name, head)
     if fmt == "jsonl":
-        return _jsonl_source(stream, name, head, on_bad)
+        return jsonl_source(stream, name, head, on_bad)
     if delimiter is None:
         delimiter = DELIMITERS[fmt] if fmt in ("csv", "tsv") else None
         sniff_delimiter = fmt == "txt" or fmt is None
     else:
         delimiter = {"\\t": "\t", "tab": "\t", "space": None, "whitespace": None}.get(delimiter, delimiter)
         sniff_delimiter = False
-    return _text_source(stream, name, head, delimiter, sniff_delimiter, header, on_bad)
+    return text_source(stream, name, head, delimiter, sniff_delimiter, header, on_bad)
 
 
 def _first_content(head: bytes) -> bytes | None:

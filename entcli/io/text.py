@@ -1,7 +1,7 @@
 """Delimited text (CSV, TSV, whitespace): read in chunks of whole lines, parsed a chunk at a time.
 
 Each chunk goes through pyarrow's CSV parser when the ``fast`` extra is installed and the chunk is large,
-else through NumPy's ``loadtxt``; a chunk either cannot parse is scanned line by line, which names the bad
+else through NumPy's ``loadtxt``; a chunk neither can parse is scanned line by line, which names the bad
 line (or skips it under ``--skip-invalid``). Blank lines and ``#`` comments are skipped; a first line with
 any non-numeric field is a header whose fields name the outcomes; a UTF-8 BOM and CRLF are accepted.
 """
@@ -17,13 +17,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from entcli.errors import InputError
-from entcli.io.blocks import BadRowHandler, Block, Source, _Partial
+from entcli.io.blocks import BadRowHandler, Block, RowsBeforeError, Source
 
 #: Text is read in chunks of about this many bytes (cut at a line end).
 CHUNK_BYTES = 4 << 20
 
 
-def _chunks(stream: BinaryIO, head: bytes, size: int | None = None) -> Iterator[bytes]:
+def read_chunks(stream: BinaryIO, head: bytes, size: int | None = None) -> Iterator[bytes]:
     """Bytes of ``stream`` (after ``head``) in chunks of about ``size`` that end at a line end."""
     size = size or CHUNK_BYTES
     pending = head
@@ -44,7 +44,7 @@ def _chunks(stream: BinaryIO, head: bytes, size: int | None = None) -> Iterator[
             stream.close()
 
 
-def _decode(chunk: bytes, name: str, first_line: int) -> str:
+def decode_chunk(chunk: bytes, name: str, first_line: int) -> str:
     try:
         text = chunk.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -58,7 +58,7 @@ def _decode(chunk: bytes, name: str, first_line: int) -> str:
     return text
 
 
-def _is_content(line: str) -> bool:
+def is_content_line(line: str) -> bool:
     s = line.strip()
     return bool(s) and not s.startswith("#")
 
@@ -83,7 +83,7 @@ def _guess_delimiter(line: str) -> str | None:
     return None
 
 
-def _text_source(
+def text_source(
     stream: BinaryIO,
     name: str,
     head: bytes,
@@ -92,7 +92,7 @@ def _text_source(
     header: bool | None,
     on_bad: BadRowHandler | None,
 ) -> Source:
-    chunks = _chunks(stream, head)
+    chunks = read_chunks(stream, head)
     source = Source(name, iter(()), None, "text")
     line = 1  # the line the current chunk starts at
     text = ""
@@ -100,15 +100,15 @@ def _text_source(
     for chunk in chunks:
         if line == 1 and chunk.startswith(b"\xef\xbb\xbf"):
             chunk = chunk[3:]
-        text = _decode(chunk, name, line)
-        if any(_is_content(ln) for ln in text.split("\n")):
+        text = decode_chunk(chunk, name, line)
+        if any(is_content_line(ln) for ln in text.split("\n")):
             break
         line += text.count("\n")
         text = ""
     if not text:
         raise InputError(f"{name}: no rows to read (empty input)", "give one distribution per line")
     lines = text.split("\n")
-    first_idx = next(i for i, ln in enumerate(lines) if _is_content(ln))
+    first_idx = next(i for i, ln in enumerate(lines) if is_content_line(ln))
     first = lines[first_idx]
     if sniff_delimiter:
         delimiter = _guess_delimiter(first)
@@ -153,7 +153,7 @@ def _text_blocks(
             newlines = raw.count(b"\n") if raw is not None else text.count("\n")
         else:
             if raw is not None:
-                text = _decode(raw, name, line)
+                text = decode_chunk(raw, name, line)
             rows, line_of, k = _parse_text(text, name, delimiter, line, k, on_bad)
             newlines = text.count("\n")
         if len(rows):
@@ -210,7 +210,7 @@ def _content_lines(text: str, n_rows: int) -> Callable[[int], int]:
 
     def content(i: int) -> int:
         if not cache:
-            cache.append([j for j, ln in enumerate(text.split("\n")) if _is_content(ln)])
+            cache.append([j for j, ln in enumerate(text.split("\n")) if is_content_line(ln)])
         return cache[0][i]
 
     return content
@@ -227,7 +227,7 @@ def _parse_text_slowly(
     good: list[list[float]] = []
     good_lines: list[int] = []
     for j, raw in enumerate(text.split("\n")):
-        if not _is_content(raw):
+        if not is_content_line(raw):
             continue
         line = first_line + j
         problem, values = _parse_line(raw, delimiter, k)
@@ -242,7 +242,7 @@ def _parse_text_slowly(
             on_bad(message)
             continue
         # Hand back the rows before the bad line, then fail on the next call.
-        raise _Partial(good, good_lines, InputError(message, _hint_for(problem, delimiter)))
+        raise RowsBeforeError(good, good_lines, InputError(message, _hint_for(problem, delimiter)))
     rows = np.array(good, dtype=np.float64).reshape(len(good), k or 0)
     return rows, (lambda i: good_lines[i]), k
 
