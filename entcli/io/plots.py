@@ -12,6 +12,20 @@ from entcli.errors import InputError, MissingExtraError
 FORMATS = (".png", ".svg", ".pdf")
 
 
+def check_plot_target(path: str) -> None:
+    """Fail early (before any computing) on a file type we cannot write or a missing matplotlib."""
+    if not path.lower().endswith(FORMATS):
+        raise InputError(f"--plot {path}: unknown image type", f"end the file name in {', '.join(FORMATS)}")
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec("matplotlib") is not None
+    except ValueError:  # a broken or stubbed-out module entry
+        found = False
+    if not found:
+        raise MissingExtraError("matplotlib", "plot", "--plot")
+
+
 def plot_history(
     path: str,
     steps: NDArray[np.intp],
@@ -24,8 +38,7 @@ def plot_history(
     max_entropy: float,
 ) -> None:
     """Write class probabilities, entropy, max probability and logits against the step (one run)."""
-    if not path.lower().endswith(FORMATS):
-        raise InputError(f"--plot {path}: unknown image type", f"end the file name in {', '.join(FORMATS)}")
+    check_plot_target(path)
     try:
         import matplotlib
 

@@ -75,6 +75,10 @@ def simulate(
         raise InputError(f"--lr must be finite and >= 0, got {lr}")
     if every < 1:
         raise InputError(f"--every must be >= 1, got {every}")
+    if plot is not None:
+        from entcli.io.plots import check_plot_target
+
+        check_plot_target(plot)
     if opts.temperature != 1.0 and objective != ObjectiveName.kd:
         raise InputError("-T/--temperature applies to --objective kd")
     if logits is not None:
