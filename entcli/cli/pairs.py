@@ -75,7 +75,9 @@ class Side:
 def aligned(a: Source, b: Source) -> Iterator[tuple[Block, Block]]:
     """Pairs of equally long blocks of ``a`` and ``b`` (a single row of one side is repeated, not copied)."""
     ia, ib = iter_blocks(a), iter_blocks(b)
-    fa, fb = next(ia), next(ib)
+    fa, fb = next(ia, None), next(ib, None)
+    if fa is None or fb is None:  # every reader raises on an empty input; this guards the generator protocol
+        raise InputError(f"{(a if fa is None else b).name}: no rows to read", "give at least one row")
     a_more, b_more = next(ia, None), next(ib, None)
     if len(fa.values) == 1 and a_more is None:
         for block in itertools.chain([fb], [b_more] if b_more is not None else [], ib):
