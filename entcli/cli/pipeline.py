@@ -185,15 +185,17 @@ class Run:
         values = np.asarray(column, dtype=np.float64)
         if values.ndim > 1:
             values = values.reshape(len(values), -1).max(axis=1)
-        numbers = block.row_numbers()
-        finite = np.isfinite(values)
-        if not finite.all():
-            self.nonfinite.add(numbers[~finite])
         high, low = getattr(self.opts, "max", None), getattr(self.opts, "min", None)
+        outside = [(self.nonfinite, ~np.isfinite(values))]
         if high is not None:
-            self.above.add(numbers[~(values <= high)])
+            outside.append((self.above, ~(values <= high)))
         if low is not None:
-            self.below.add(numbers[~(values >= low)])
+            outside.append((self.below, ~(values >= low)))
+        outside = [(tally, mask) for tally, mask in outside if mask.any()]
+        if outside:  # row numbers only when some row has to be named
+            numbers = block.row_numbers()
+            for tally, mask in outside:
+                tally.add(numbers[mask])
 
     def finish(self) -> int:
         """Print the end-of-run messages and return the exit code."""

@@ -154,7 +154,8 @@ def _text_blocks(
         else:
             if raw is not None:
                 text = decode_chunk(raw, name, line)
-            rows, line_of, k = _parse_text(text, name, delimiter, line, k, on_bad)
+            rows, explicit_lines, k = _parse_text(text, name, delimiter, line, k, on_bad)
+            line_of = explicit_lines or _lazy_lines(None, text, line, len(rows))
             newlines = text.count("\n")
         if len(rows):
             yield Block(rows, start, line_of)
@@ -175,8 +176,12 @@ def _parse_text(
     first_line: int,
     k: int | None,
     on_bad: BadRowHandler | None,
-) -> tuple[NDArray[np.float64], Callable[[int], int], int | None]:
-    """Parse one chunk with NumPy's C reader; on failure, find the bad line in Python (the slow path)."""
+) -> tuple[NDArray[np.float64], Callable[[int], int] | None, int | None]:
+    """Parse one chunk with NumPy's C reader; on failure, find the bad line in Python (the slow path).
+
+    Returns the rows, their line numbers where the slow path knows them (else None: they are worked out
+    only if a message needs one), and the number of columns.
+    """
     try:
         with _quiet_loadtxt():
             rows = np.loadtxt(io.StringIO(text), delimiter=delimiter, comments="#", ndmin=2, dtype=np.float64)
@@ -186,12 +191,11 @@ def _parse_text(
             raise ValueError("width changed between chunks")
     except ValueError:
         return _parse_text_slowly(text, name, delimiter, first_line, k, on_bad)
-    content = _content_lines(text, rows.shape[0])
-    return rows, (lambda i: first_line + content(i)), (k if k is not None else (rows.shape[1] if len(rows) else None))
+    return rows, None, (k if k is not None else (rows.shape[1] if len(rows) else None))
 
 
 def _lazy_lines(raw: bytes | None, text: str, first_line: int, n_rows: int) -> Callable[[int], int]:
-    """Line numbers for rows parsed by the fast reader: decoded and scanned only if a message needs them."""
+    """Line numbers of a parsed chunk's rows (``raw`` bytes or ``text``), worked out only if a message needs one."""
     cache: list[Callable[[int], int]] = []
 
     def line_of(i: int) -> int:
