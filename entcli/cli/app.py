@@ -92,12 +92,6 @@ def _error(message: str, hint: str | None = None) -> None:
         print(f"hint: {hint}", file=sys.stderr)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run entcli with ``argv`` (default: sys.argv[1:]) and exit with its code (see SPEC: 0/1/2/70/130)."""
-    code = run(argv)
-    sys.exit(code)
-
-
 SHELLS = ("bash", "zsh", "fish")
 
 
@@ -119,14 +113,13 @@ def run(argv: list[str] | None = None) -> int:
     if args[:1] == ["--show-completion"] and len(args) <= 2:
         # `entcli --show-completion zsh` names the shell (Typer's flag only detects the current one).
         return show_completion(args[1] if len(args) == 2 else None)
-    argv = args
     from entcli.cli.commands import NAMES
 
     first = next((a for a in args if not a.startswith("-")), None)
     only = first if first in NAMES and "_ENTCLI_COMPLETE" not in os.environ else None
-    command = typer.main.get_command(make_app(only))
     try:
-        result = command.main(args=argv, prog_name="entcli", standalone_mode=False)
+        command = typer.main.get_command(make_app(only))
+        result = command.main(args=args, prog_name="entcli", standalone_mode=False)
         return result if isinstance(result, int) else 0
     except EntcliError as e:
         _error(e.message, e.hint)
