@@ -1,7 +1,8 @@
-"""The ``entcli`` Typer application and its entry point, with the one error handler at the top.
+"""The ``entcli`` Typer application and :func:`run`, with the one error handler at the top.
 
-Start-up is kept light: command modules import NumPy and the core inside their bodies, so building
-the command tree (``--help``, ``--version``, shell completion) never loads NumPy or rich.
+Start-up is kept light: command modules import NumPy and the core inside their bodies, and a call builds
+only the command it runs; ``--version`` and TAB completion are answered before this module is imported
+(:mod:`entcli.cli.entry`).
 """
 
 from __future__ import annotations
