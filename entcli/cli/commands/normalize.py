@@ -119,14 +119,16 @@ def normalize(
 
         return bad, explain
 
+    state = {"traced": False, "failed": False}  # the trace is of the first row; a failure makes the exit code 1
+
     def compute(p, block):  # type: ignore[no-untyped-def]
         t = targets(p)
         if method == Method.published:
             r = normalize_entropy_published(p, t, tol=solve_tol, max_iter=max_iter, trace=trace)
         else:
             r = normalize_entropy(p, t, log_p=logs(p, block), tol=solve_tol, max_iter=max_iter, trace=trace)
-        if trace and block.start == 0 and not compute.traced:
-            compute.traced = True
+        if trace and not state["traced"]:
+            state["traced"] = True
             _print_trace(r.trace, t[0], scale, unit, method.value)
         failed = ~r.converged
         if failed.any():
@@ -134,18 +136,16 @@ def normalize(
             why = "the published iteration failed (gamma <= 0, NaN or overflow) or did not converge" \
                 if method == Method.published else f"not converged within --max-iter {max_iter}"
             print(f"warning: {why} in rows {', '.join(map(str, rows[:10].tolist()))}", file=sys.stderr)
-            compute.failed = True
+            state["failed"] = True
         with np.errstate(divide="ignore"):
             temperature = (opts.temperature if kind == "logits" else 1.0) / r.gamma
         return {"p": r.p, "gamma": r.gamma, "temperature": temperature, "entropy": r.entropy * scale,
                 "target": t * scale, "iterations": r.iterations, "unit": unit}
 
-    compute.traced = False  # type: ignore[attr-defined]
-    compute.failed = False  # type: ignore[attr-defined]
     code = pipeline.stream(opts, compute, primary="p", kind=kind,
                            title=pipeline.unit_title("Entropy normalisation", base),
                            check=reachable if method == Method.robust else None)
-    raise typer.Exit(max(code, 1 if compute.failed else 0))  # type: ignore[attr-defined]
+    raise typer.Exit(max(code, 1 if state["failed"] else 0))
 
 
 def _print_trace(steps: list, target: float, scale: float, unit: str, method: str) -> None:
