@@ -171,9 +171,9 @@ class Run:
     names: list[str] | None = None
     nonfinite_hint: str = ""
     skipped: list[str] = field(default_factory=list)
-    above: RowTally = field(default_factory=RowTally)
-    below: RowTally = field(default_factory=RowTally)
     nonfinite: RowTally = field(default_factory=RowTally)
+    #: failed checks (e.g. "entropy > 0.5") and the rows that failed each
+    failed: dict[str, RowTally] = field(default_factory=dict)
 
     def skip(self, message: str) -> None:
         """Report a skipped row now (stderr) and remember it for the exit code."""
@@ -185,28 +185,27 @@ class Run:
         values = np.asarray(column, dtype=np.float64)
         if values.ndim > 1:
             values = values.reshape(len(values), -1).max(axis=1)
+        nonfinite = ~np.isfinite(values)
+        if nonfinite.any():
+            self.nonfinite.add(block.row_numbers()[nonfinite])
         high, low = getattr(self.opts, "max", None), getattr(self.opts, "min", None)
-        outside = [(self.nonfinite, ~np.isfinite(values))]
         if high is not None:
-            outside.append((self.above, ~(values <= high)))
+            self.fail(f"{self.primary} > {high}", ~(values <= high), block)
         if low is not None:
-            outside.append((self.below, ~(values >= low)))
-        outside = [(tally, mask) for tally, mask in outside if mask.any()]
-        if outside:  # row numbers only when some row has to be named
-            numbers = block.row_numbers()
-            for tally, mask in outside:
-                tally.add(numbers[mask])
+            self.fail(f"{self.primary} < {low}", ~(values >= low), block)
+
+    def fail(self, check: str, mask: NDArray[np.bool_], block: Block) -> None:
+        """Tally the rows of ``block`` where ``mask`` is set as failing ``check`` (exit 1, named at the end)."""
+        if mask.any():  # row numbers only when some row has to be named
+            self.failed.setdefault(check, RowTally()).add(block.row_numbers()[mask])
 
     def finish(self) -> int:
         """Print the end-of-run messages and return the exit code."""
         code = 0
         if self.nonfinite.count:
             warn(f"{self.primary} is not finite in {self.nonfinite.text()}{self.nonfinite_hint}")
-        if self.above.count:
-            print(f"check failed: {self.primary} > {self.opts.max} in {self.above.text()}", file=sys.stderr)
-            code = 1
-        if self.below.count:
-            print(f"check failed: {self.primary} < {self.opts.min} in {self.below.text()}", file=sys.stderr)
+        for check, tally in self.failed.items():
+            print(f"check failed: {check} in {tally.text()}", file=sys.stderr)
             code = 1
         if self.skipped:
             print(f"skipped {len(self.skipped)} invalid row(s)", file=sys.stderr)
@@ -309,16 +308,17 @@ def stream(
     opts: SimpleNamespace,
     compute: Compute,
     *,
-    primary: str,
-    title: str,
+    primary: str = "",
+    title: str = "",
     kind: Kind = "probs",
     nonfinite_hint: str = "",
     table: Table | None = None,
     check: RowCheck | None = None,
+    run: Run | None = None,
 ) -> int:
     """Run a one-input command: read rows, check them as ``kind`` (and ``check``), compute, write; return
-    the exit code."""
-    run = Run(opts, primary, title, nonfinite_hint=nonfinite_hint)
+    the exit code. A command whose ``compute`` tallies its own checks passes its ``run`` (and no primary/title)."""
+    run = run or Run(opts, primary, title, nonfinite_hint=nonfinite_hint)
     source = open_input(opts, on_bad=run.skip if opts.skip_invalid else None)
     run.names = source.names
     tol = getattr(opts, "tol", 0.0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from enum import Enum
 from types import SimpleNamespace
 from typing import Annotated, Optional
@@ -79,7 +78,8 @@ def grad(
         "input: probabilities, z = log p" if probs else "input: logits z",
         "check: central differences (f(z + h e_m) - f(z - h e_m)) / 2h, h = eps^(1/3) max(1, |z_m|)" if check else "",
         f"step: z_next = z - {lr:g} * grad" if lr is not None else "", pipeline.unit_text(base))
-    failures = pipeline.RowTally()
+    primary = "jacobian" if of == Of.softmax else "grad"
+    run = pipeline.Run(opts, primary, pipeline.unit_title(f"Gradient of {of.value} w.r.t. logits", base))
 
     def compute(p, block):  # type: ignore[no-untyped-def]
         z = safe_log(p) if probs else block.values
@@ -99,7 +99,7 @@ def grad(
             else:
                 err = np.abs(fd_gradient(f.value, z) * scale - columns["grad"]).max(axis=-1)
             columns["fd_max_abs_error"] = err
-            failures.add(block.row_numbers()[~(err <= check_tol)])
+            run.fail(f"|grad - finite differences| > {check_tol:g}", ~(err <= check_tol), block)
         if lr is not None:
             if of == Of.softmax:
                 raise InputError("--lr needs a scalar objective", "use --of entropy, xent or kd")
@@ -108,13 +108,7 @@ def grad(
             columns["entropy_next"] = entropy_of_logits(z_next) * scale
         return columns
 
-    primary = "jacobian" if of == Of.softmax else "grad"
-    code = pipeline.stream(opts, compute, primary=primary, kind="probs" if probs else "logits",
-                           title=pipeline.unit_title(f"Gradient of {of.value} w.r.t. logits", base))
-    if failures.count:
-        print(f"check failed: |grad - finite differences| > {check_tol:g} in {failures.text()}", file=sys.stderr)
-        code = max(code, 1)
-    raise typer.Exit(code)
+    raise typer.Exit(pipeline.stream(opts, compute, run=run, kind="probs" if probs else "logits"))
 
 
 def register(app: typer.Typer) -> None:
