@@ -6,11 +6,27 @@ An :class:`InputError` means the input or the options were wrong: the command li
 
 from __future__ import annotations
 
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Every exit code of the command line."""
+
+    OK = 0
+    #: a check (--max/--min, grad --check) failed, rows were skipped, or a solver did not converge
+    CHECK_FAILED = 1
+    #: bad usage or bad input: ``error: ...`` on stderr
+    USAGE = 2
+    #: a bug: the message asks for a report
+    INTERNAL = 70
+    #: interrupted (Ctrl-C)
+    INTERRUPTED = 130
+
 
 class EntcliError(Exception):
     """Base of the errors entcli reports to users without a traceback."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)

@@ -150,10 +150,16 @@ def test_color_when_asked(cli):
     assert "\x1b[" not in cli("entropy", "-o", "json", "--color", "always", "0.5", "0.5").out
 
 
-def test_shared_decorator_keeps_signatures_honest():
+def test_command_signature_replaces_groups_by_their_options():
     from entcli.cli.commands.entropy import entropy
+    from entcli.cli.options import Input, Units, command
 
-    assert "opts" in inspect.signature(entropy).parameters
+    declared = inspect.signature(entropy, eval_str=True).parameters
+    assert declared["units"].annotation is Units and declared["source"].annotation is Input
+    seen = inspect.signature(command(entropy)).parameters  # what Typer reads
+    assert "units" not in seen and "source" not in seen
+    assert {"bits", "base", "input", "delimiter", "tol", "max", "detail"} <= set(seen)
+    assert list(seen)[0] == "values"  # the positional argument first
 
 
 LINES = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from entcli.io import render
+from entcli.io import numbers, render
 
 
 def test_repr_and_digits():
@@ -25,7 +25,7 @@ def test_arrow_formatting_equals_repr(monkeypatch):
         rng.integers(-1000, 1000, 1000).astype(float), [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-4, 1e9, 5e-324,
                                                         1.7976931348623157e308, 0.1, 1 / 3, 2 / 3],
     ])
-    monkeypatch.setattr(render, "FAST_FORMAT_SIZE", 1)
+    monkeypatch.setattr(numbers, "FAST_FORMAT_SIZE", 1)
     assert render.format_numbers(values) == list(map(repr, values.tolist()))
 
 

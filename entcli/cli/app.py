@@ -15,7 +15,9 @@ from typing import Any, Optional
 import typer
 from typer.core import TyperGroup
 
-from entcli.errors import EntcliError
+from entcli.cli.environment import Environment
+from entcli.core.errors import DomainError
+from entcli.errors import EntcliError, ExitCode
 
 # Typer vendors its own Click: these are the classes its parser raises (not the `click` package's).
 from typer._click.exceptions import ClickException, NoArgsIsHelpError  # noqa: E402  isort: skip
@@ -108,9 +110,16 @@ def show_completion(shell: str | None) -> int:
     return 0
 
 
-def run(argv: list[str] | None = None) -> int:
-    """Run entcli and return its exit code; every error becomes ``error: …`` on stderr, never a traceback."""
+def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
+    """Run entcli and return its exit code; every error becomes ``error: …`` on stderr, never a traceback.
+
+    ``env`` is what the run sees of its process (terminal, NO_COLOR, stdin, reader); default: this process's.
+    This is the one boundary where errors become exit codes: an :class:`~entcli.errors.EntcliError` (bad input
+    or options) and a :class:`~entcli.core.errors.DomainError` (a precondition of the core's formulas) are
+    ``error:`` and exit 2; anything else is a bug, exit 70.
+    """
     args = sys.argv[1:] if argv is None else list(argv)
+    env = env if env is not None else Environment.from_process()
     if args[:1] == ["--show-completion"] and len(args) <= 2:
         # `entcli --show-completion zsh` names the shell (Typer's flag only detects the current one).
         return show_completion(args[1] if len(args) == 2 else None)
@@ -120,34 +129,37 @@ def run(argv: list[str] | None = None) -> int:
     only = first if first in NAMES and "_ENTCLI_COMPLETE" not in os.environ else None
     try:
         command = typer.main.get_command(make_app(only))
-        result = command.main(args=args, prog_name="entcli", standalone_mode=False)
-        return result if isinstance(result, int) else 0
+        result = command.main(args=args, prog_name="entcli", standalone_mode=False, obj=env)
+        return int(result) if isinstance(result, int) else ExitCode.OK
     except EntcliError as e:
         _error(e.message, e.hint)
         return e.exit_code
+    except DomainError as e:
+        _error(e.message, f"see 'entcli {only} --help'" if only else "see 'entcli --help'")
+        return ExitCode.USAGE
     except NoArgsIsHelpError as e:
         print(e.ctx.get_help() if e.ctx else "", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     except ClickException as e:
         ctx = getattr(e, "ctx", None)
         where = f"entcli {ctx.info_name}" if ctx is not None and ctx.info_name != "entcli" else "entcli"
         _error(e.format_message(), f"see '{where} --help'")
-        return 2
+        return ExitCode.USAGE
     except typer.Abort:
-        return 130
+        return ExitCode.INTERRUPTED
     except KeyboardInterrupt:
-        return 130
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:
         return _closed_pipe()
     except Exception as e:  # the one guard at the top: a bug, not the user's fault
-        if os.environ.get("ENTCLI_DEBUG"):
+        if env.debug:
             raise
         _error(
             f"internal error ({type(e).__name__}: {e})",
             "this is a bug in entcli: please report it with the command that caused it "
             "(ENTCLI_DEBUG=1 shows the traceback)",
         )
-        return 70
+        return ExitCode.INTERNAL
 
 
 def _closed_pipe() -> int:
@@ -157,4 +169,4 @@ def _closed_pipe() -> int:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):
         pass
-    return 0
+    return ExitCode.OK

@@ -1,23 +1,33 @@
-"""Options shared by commands, each defined once here and attached to commands by :func:`shared`.
+"""Options shared by commands: each group is defined once here, as its Typer options and a frozen dataclass.
 
-A command declares only its own parameters and an ``opts`` parameter; ``@shared(INPUT, UNITS, ...)``
-adds the groups' options to the signature Typer reads, and passes their values to the command as one
-``opts`` namespace. So ``--input``, ``--base``, ``--format`` … are spelt, documented and parsed
-identically in every command.
+A command declares the groups it takes as parameters annotated with a group class (``units: Units``) beside
+its own options; :func:`command` puts the groups' options into the signature Typer reads and, on each call,
+builds every group from the parsed values, validating it once, on construction. So ``--input``, ``--base``,
+``--format`` ... are spelt, documented, parsed and checked identically in every command, and a command body
+sees typed values (``units.base`` a float, ``output.format`` the format actually used), never raw flags.
+
+Importing this module loads Typer but not NumPy: the group classes are built before any number is read.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
-from enum import Enum
-from types import SimpleNamespace
-from typing import Annotated, Any, Optional
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Optional, TypeVar
 
 import typer
 
+from entcli.cli.environment import Environment
 from entcli.core.tolerances import DEFAULT_TOL
+from entcli.errors import InputError
+from entcli.io.formats import INPUT_FORMATS, OUTPUT_FORMATS
+
+if TYPE_CHECKING:
+    from entcli.core.distributions import Kind
+    from entcli.io.blocks import BadRowHandler, Source
 
 PANEL_INPUT = "Input"
 PANEL_READ = "What the numbers are"
@@ -25,31 +35,16 @@ PANEL_UNITS = "Units"
 PANEL_OUTPUT = "Output"
 PANEL_CHECKS = "Checks for scripts"
 
-
-class OutputFormat(str, Enum):
-    table = "table"
-    plain = "plain"
-    csv = "csv"
-    tsv = "tsv"
-    json = "json"
-    jsonl = "jsonl"
+COLORS = ("auto", "always", "never")
+KIND_FLAGS = ("counts", "logits", "renormalize")
 
 
-class InputFormat(str, Enum):
-    csv = "csv"
-    tsv = "tsv"
-    txt = "txt"
-    json = "json"
-    jsonl = "jsonl"
-    npy = "npy"
-    parquet = "parquet"
-    arrow = "arrow"
+def choices(values: Iterable[str]) -> Any:
+    """A choice of ``values`` (the registry a command offers), for ``typer.Option(click_type=...)``: the type
+    Typer itself builds for an Enum or a Literal annotation."""
+    from typer._types import TyperChoice
 
-
-class Color(str, Enum):
-    auto = "auto"
-    always = "always"
-    never = "never"
+    return TyperChoice(list(values))
 
 
 def _opt(name: str, annotation: Any, default: Any, *decls: str, panel: str, **kw: Any) -> inspect.Parameter:
@@ -61,132 +56,447 @@ def _opt(name: str, annotation: Any, default: Any, *decls: str, panel: str, **kw
     )
 
 
-VALUES = [
-    inspect.Parameter(
-        "values",
-        inspect.Parameter.POSITIONAL_OR_KEYWORD,
-        default=None,
-        annotation=Annotated[
-            Optional[list[str]],
-            typer.Argument(
-                help="One distribution: numbers separated by spaces or commas (negative numbers need no --).",
-                show_default=False,
-            ),
-        ],
+G = TypeVar("G", bound="Group")
+
+
+class Group:
+    """A group of shared options: ``PARAMS`` are its Typer parameters, :meth:`build` makes it from their values."""
+
+    PARAMS: ClassVar[tuple[inspect.Parameter, ...]] = ()
+
+    @classmethod
+    def build(cls: type[G], args: Mapping[str, Any], env: Environment) -> G:
+        raise NotImplementedError
+
+
+# --------------------------------------------------------------------------- input
+
+
+_VALUES = inspect.Parameter(
+    "values",
+    inspect.Parameter.POSITIONAL_OR_KEYWORD,
+    default=None,
+    annotation=Annotated[
+        Optional[list[str]],
+        typer.Argument(
+            help="One distribution: numbers separated by spaces or commas (negative numbers need no --).",
+            show_default=False,
+        ),
+    ],
+)
+
+_PATH = _opt("input", Optional[str], None, "-i", "--input", panel=PANEL_INPUT, metavar="PATH",
+             help="Read many distributions, one per row, from PATH (- for stdin). Piped stdin is read when no "
+                  "values are given.")
+
+#: Names a user may give for a separator that is awkward to type.
+DELIMITER_NAMES = {"\\t": "\t", "tab": "\t", "space": " ", "whitespace": " "}
+
+
+@dataclass(frozen=True)
+class Files(Group):
+    """How files are read: format, separator, header, columns, what to do with bad rows; and where stdin is."""
+
+    format: str | None = None
+    delimiter: str | None = None
+    header: bool | None = None
+    columns: tuple[str, ...] | None = None
+    skip_invalid: bool = False
+    env: Environment = field(default_factory=Environment)
+
+    PARAMS = (
+        _opt("input_format", Optional[str], None, "--input-format", panel=PANEL_INPUT,
+             click_type=choices(INPUT_FORMATS), help="Input format; default: from the file extension, else sniffed."),
+        _opt("delimiter", Optional[str], None, "-d", "--delimiter", panel=PANEL_INPUT,
+             help="Field separator of text input (e.g. ',' ';' tab space); default: from the format, else sniffed."),
+        _opt("header", Optional[bool], None, "--header/--no-header", panel=PANEL_INPUT, show_default=False,
+             help="Force or forbid a header row; default: a first row with a non-numeric field is a header."),
+        _opt("columns", Optional[str], None, "--columns", panel=PANEL_INPUT, metavar="A,B,...",
+             help="Use only these columns (header names or 1-based numbers), e.g. the probability columns of a "
+                  "Parquet file."),
+        _opt("skip_invalid", bool, False, "--skip-invalid", panel=PANEL_INPUT,
+             help="Skip rows that cannot be read or checked, report them on stderr, and exit 1 at the end."),
     )
-]
 
-INPUT_PATH = [
-    _opt("input", Optional[str], None, "-i", "--input", panel=PANEL_INPUT, metavar="PATH",
-         help="Read many distributions, one per row, from PATH (- for stdin). Piped stdin is read when no "
-              "values are given."),
-]
+    @classmethod
+    def build(cls, args: Mapping[str, Any], env: Environment) -> Files:
+        delimiter = args["delimiter"]
+        if delimiter is not None:
+            delimiter = DELIMITER_NAMES.get(delimiter.lower() if len(delimiter) > 1 else delimiter, delimiter)
+            if len(delimiter) != 1 or delimiter in "#\"'\n\r" or delimiter.isalnum() or delimiter in ".-+":
+                raise InputError(f"-d/--delimiter {args['delimiter']!r} cannot separate fields",
+                                 "give one character that is not part of a number, e.g. ',' ';' tab or space")
+        columns = args["columns"]
+        picked = tuple(c.strip() for c in columns.split(",") if c.strip()) if columns else None
+        if columns is not None and not picked:
+            raise InputError("--columns names no column", "e.g. --columns a,b,c or --columns 2,3,4")
+        return cls(args["input_format"], delimiter, args["header"], picked, args["skip_invalid"], env)
 
-FILES = [
-    _opt("input_format", Optional[InputFormat], None, "--input-format", panel=PANEL_INPUT,
-         help="Input format; default: from the file extension, else sniffed."),
-    _opt("delimiter", Optional[str], None, "-d", "--delimiter", panel=PANEL_INPUT,
-         help="Field separator of text input (e.g. ',' ';' tab space); default: from the format, else sniffed."),
-    _opt("header", Optional[bool], None, "--header/--no-header", panel=PANEL_INPUT, show_default=False,
-         help="Force or forbid a header row; default: a first row with a non-numeric field is a header."),
-    _opt("columns", Optional[str], None, "--columns", panel=PANEL_INPUT, metavar="A,B,...",
-         help="Use only these columns (header names or 1-based numbers), e.g. the probability columns of a "
-              "Parquet file."),
-    _opt("skip_invalid", bool, False, "--skip-invalid", panel=PANEL_INPUT,
-         help="Skip rows that cannot be read or checked, report them on stderr, and exit 1 at the end."),
-]
+    def open(self, path: str, on_bad: BadRowHandler | None = None) -> Source:
+        """The rows of the file ``path`` (``-``: stdin) read with these options."""
+        from entcli.io.readers import open_source
 
-TEMPERATURE = [
-    _opt("temperature", float, 1.0, "-T", "--temperature", panel=PANEL_READ,
-         help="Softmax temperature T for logits (T > 0; large T flattens, small T sharpens)."),
-]
+        if path == "-" and self.env.stdin is None:
+            raise InputError("stdin is closed", "give a file with -i, or values")
+        delimiter = "space" if self.delimiter == " " else self.delimiter  # the readers' name for whitespace
+        return open_source(path, self.format, delimiter, self.header, on_bad=on_bad,
+                           columns=list(self.columns) if self.columns else None, stdin=self.env.stdin,
+                           fast=self.env.fast_reader)
 
-INPUT = INPUT_PATH + FILES
+    def open_src(self, src: str, label: str) -> Source:
+        """A SRC of a two-input command or a side input: numbers (one row), ``-`` (stdin) or a path.
 
-TOL = [
-    _opt("tol", float, DEFAULT_TOL, "--tol", panel=PANEL_READ, help="Tolerance on |sum of p - 1| for probabilities."),
-]
+        Rows that cannot be parsed are always errors here: skipping one on one side would pair every later
+        row with the wrong partner. (``--skip-invalid`` still skips pairs whose numbers fail the checks.)
+        """
+        from entcli.io.readers import looks_numeric, values_source
 
-KIND = [
+        if src != "-" and looks_numeric(src):
+            source = values_source([src])
+            source.name = f"{label} values"
+            return source
+        return self.open(src)
+
+
+@dataclass(frozen=True)
+class Input(Group):
+    """Where one command's rows come from: ``values`` (one distribution), ``path`` (-i), else piped stdin."""
+
+    values: tuple[str, ...] | None = None
+    path: str | None = None
+    files: Files = field(default_factory=Files)
+
+    PARAMS = (_VALUES, _PATH, *Files.PARAMS)
+
+    @classmethod
+    def build(cls, args: Mapping[str, Any], env: Environment) -> Input:
+        values = tuple(args["values"]) if args["values"] else None
+        if values and args["input"] is not None:
+            raise InputError("give values or --input, not both", "values on the command line form one distribution")
+        return cls(values, args["input"], Files.build(args, env))
+
+    @property
+    def skip_invalid(self) -> bool:
+        return self.files.skip_invalid
+
+    def open(self, on_bad: BadRowHandler | None = None) -> Source:
+        """The rows to read: the values, else --input, else piped stdin."""
+        if self.values:
+            from entcli.io.readers import values_source
+
+            return values_source(list(self.values))
+        if self.path is None:
+            env = self.files.env
+            if env.stdin is None or env.stdin_isatty:
+                raise InputError("no input", "give values (entcli entropy 0.5 0.5), -i FILE, or pipe rows into stdin")
+            return self.files.open("-", on_bad)
+        return self.files.open(self.path, on_bad)
+
+
+# --------------------------------------------------------------------------- what the numbers are
+
+
+_TEMPERATURE = _opt("temperature", float, 1.0, "-T", "--temperature", panel=PANEL_READ,
+                    help="Softmax temperature T for logits (T > 0; large T flattens, small T sharpens).")
+_TOL = _opt("tol", float, DEFAULT_TOL, "--tol", panel=PANEL_READ, help="Tolerance on |sum of p - 1| for probabilities.")
+_KINDS = (
     _opt("counts", bool, False, "--counts", panel=PANEL_READ,
          help="The numbers are counts: divide each row by its sum."),
     _opt("logits", bool, False, "--logits", panel=PANEL_READ,
          help="The numbers are logits: p = softmax(z / T), computed stably (-inf is p = 0)."),
     _opt("renormalize", bool, False, "--renormalize", panel=PANEL_READ,
          help="The numbers are probabilities whose sum may be off: divide each row by its sum."),
-]
+)
 
-READ = TEMPERATURE + KIND + TOL
 
-UNITS = [
-    _opt("base", Optional[str], None, "--base", panel=PANEL_UNITS, metavar="2|e|10|B",
-         help="Logarithm base: 2 (bits), e (nats, the default), 10 (dits) or any number > 0 other than 1."),
-    _opt("bits", bool, False, "--bits", panel=PANEL_UNITS, help="Same as --base 2."),
-    _opt("nats", bool, False, "--nats", panel=PANEL_UNITS, help="Same as --base e (the default)."),
-    _opt("dits", bool, False, "--dits", panel=PANEL_UNITS, help="Same as --base 10 (hartleys)."),
-]
+def check_temperature(temperature: float) -> float:
+    if not (temperature > 0 and math.isfinite(temperature)):
+        raise InputError(f"-T/--temperature must be finite and > 0, got {temperature}", "try -T 1")
+    return temperature
 
-OUTPUT = [
-    _opt("format", Optional[OutputFormat], None, "-o", "--format", panel=PANEL_OUTPUT,
-         help="Output format; default: table on a terminal, plain otherwise.", show_default=False),
-    _opt("digits", Optional[int], None, "--digits", panel=PANEL_OUTPUT, min=1, max=17,
-         help="Significant digits; default: shortest round-trip repr of each float64 (6 in tables)."),
-    _opt("color", Color, Color.auto, "--color", panel=PANEL_OUTPUT,
-         help="Colour in tables: auto (a terminal without NO_COLOR), always or never."),
-    _opt("output", Optional[str], None, "-O", "--output", panel=PANEL_OUTPUT, metavar="PATH",
-         help="Write to PATH (atomically: a failed run leaves no partial file) instead of stdout."),
-]
 
-PAIR_READ = TEMPERATURE + KIND + [
-    _opt(f"{side}_{kind}", bool, False, f"--{side}-{kind}", panel=PANEL_READ, help=text.format(side=side))
-    for side in ("p", "q")
-    for kind, text in (
-        ("counts", "{side} is counts: divide each row by its sum."),
-        ("logits", "{side} is logits: log-softmax(z / T), used in log space."),
-        ("renormalize", "{side} is probabilities whose sum may be off: divide by it."),
+def check_tol(tol: float) -> float:
+    if not (tol >= 0 and math.isfinite(tol)):
+        raise InputError(f"--tol must be finite and >= 0, got {tol}", "the default is 1e-6")
+    return tol
+
+
+def check_order(value: float, option: str) -> float:
+    """A Renyi order (``--renyi``, ``--alpha``): a number >= 0, or inf."""
+    if not value >= 0:
+        raise InputError(f"{option} must be >= 0 (or inf), got {value}", f"e.g. {option} 2 or {option} inf")
+    return value
+
+
+def _one_kind(flags: Iterable[str], what: str) -> Kind:
+    chosen = list(dict.fromkeys(flags))
+    if len(chosen) > 1:
+        raise InputError(f"conflicting options{what}: --{' and --'.join(chosen)}",
+                         "the numbers are one of these, not both")
+    return chosen[0] if chosen else "probs"  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Temperature(Group):
+    """-T/--temperature alone (commands whose numbers are always logits)."""
+
+    temperature: float = 1.0
+
+    PARAMS = (_TEMPERATURE,)
+
+    @classmethod
+    def build(cls, args: Mapping[str, Any], env: Environment) -> Temperature:
+        return cls(check_temperature(args["temperature"]))
+
+
+@dataclass(frozen=True)
+class Reading(Group):
+    """What the numbers of one input are: ``kind``, the softmax ``temperature``, the sum tolerance ``tol``.
+
+    ``flags`` are the reading options the command offers, so that advice names only options that exist.
+    """
+
+    kind: Kind = "probs"
+    temperature: float = 1.0
+    tol: float = DEFAULT_TOL
+    flags: frozenset[str] = frozenset()
+
+    PARAMS = (_TEMPERATURE, *_KINDS, _TOL)
+    FLAGS: ClassVar[frozenset[str]] = frozenset({"--counts", "--logits", "--renormalize", "--tol"})
+
+    @classmethod
+    def build(cls, args: Mapping[str, Any], env: Environment) -> Reading:
+        kind = _one_kind((k for k in KIND_FLAGS if args[k]), "")
+        temperature = check_temperature(args["temperature"])
+        if temperature != 1.0 and kind != "logits":
+            raise InputError("-T/--temperature applies to logits", "add --logits, or drop -T")
+        return cls(kind, temperature, check_tol(args["tol"]), cls.FLAGS)
+
+
+@dataclass(frozen=True)
+class PairReading(Group):
+    """What the numbers of p and q are (``kinds``), T, ``tol``, the smoothing ``epsilon`` of q, and ``pairwise``.
+
+    ``--counts``/``--logits``/``--renormalize`` apply to both sides here (``kl``); :class:`TargetReading` is the
+    same group where they apply to q, the prediction, only (``xent``).
+    """
+
+    kinds: tuple[Kind, Kind] = ("probs", "probs")
+    temperature: float = 1.0
+    tol: float = DEFAULT_TOL
+    epsilon: float | None = None
+    pairwise: bool = False
+    flags: frozenset[str] = frozenset()
+
+    SHARED_TO_P: ClassVar[bool] = True
+    PARAMS = (_TEMPERATURE, *_KINDS) + tuple(
+        _opt(f"{side}_{kind}", bool, False, f"--{side}-{kind}", panel=PANEL_READ, help=text.format(side=side))
+        for side in ("p", "q")
+        for kind, text in (
+            ("counts", "{side} is counts: divide each row by its sum."),
+            ("logits", "{side} is logits: log-softmax(z / T), used in log space."),
+            ("renormalize", "{side} is probabilities whose sum may be off: divide by it."),
+        )
+    ) + (
+        _TOL,
+        _opt("epsilon", Optional[float], None, "--epsilon", panel=PANEL_READ, metavar="E",
+             help="Smooth q: add E to every q_i and renormalise (only when asked; the output says so)."),
+        _opt("pairwise", bool, False, "--pairwise", panel=PANEL_INPUT,
+             help="Every p row against every q row (an N x M matrix, like scipy's cdist); long form in csv/json."),
     )
-] + TOL + [
-    _opt("epsilon", Optional[float], None, "--epsilon", panel=PANEL_READ, metavar="E",
-         help="Smooth q: add E to every q_i and renormalise (only when asked; the output says so)."),
-    _opt("pairwise", bool, False, "--pairwise", panel=PANEL_INPUT,
-         help="Every p row against every q row (an N x M matrix, like scipy's cdist); long form in csv/json."),
-]
 
-EXPLAIN = [
-    _opt("explain", bool, False, "--explain", panel=PANEL_OUTPUT,
-         help="Print the exact formula and conventions of this run (unit, direction, how input was read) to "
-              "stderr, so a result can be checked by hand."),
-]
-
-CHECKS = [
-    _opt("max", Optional[float], None, "--max", panel=PANEL_CHECKS, metavar="X",
-         help="Exit 1 if the primary result of any row is above X (rows named on stderr)."),
-    _opt("min", Optional[float], None, "--min", panel=PANEL_CHECKS, metavar="X",
-         help="Exit 1 if the primary result of any row is below X (rows named on stderr)."),
-]
+    @classmethod
+    def build(cls, args: Mapping[str, Any], env: Environment) -> PairReading:
+        shared = [k for k in KIND_FLAGS if args[k]]
+        kinds = tuple(
+            _one_kind([k for k in KIND_FLAGS if args[f"{side}_{k}"]] + (shared if side == "q" or cls.SHARED_TO_P
+                                                                        else []), f" for {side}")
+            for side in ("p", "q"))
+        epsilon = args["epsilon"]
+        if epsilon is not None and not (epsilon >= 0 and math.isfinite(epsilon)):
+            raise InputError(f"--epsilon must be finite and >= 0, got {epsilon}", "e.g. --epsilon 1e-9")
+        flags = frozenset({"--tol"} | {f"--{side}-{k}" for side in "pq" for k in KIND_FLAGS})
+        return cls(kinds, check_temperature(args["temperature"]), check_tol(args["tol"]),  # type: ignore[arg-type]
+                   epsilon, args["pairwise"], flags)
 
 
-def shared(*groups: list[inspect.Parameter]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Add the options of ``groups`` to a command; their values reach it as ``opts`` (a namespace)."""
+class TargetReading(PairReading):
+    """:class:`PairReading` for a target and a prediction: the shared kind flags describe q only."""
 
-    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        sig = inspect.signature(fn, eval_str=True)
-        own = [p for p in sig.parameters.values() if p.name != "opts"]
-        extra = [p for group in groups for p in group]
-        names = {p.name for p in extra}
-        # Positional parameters first (the shared VALUES argument before a command's own), then options.
-        params = sorted(extra + own, key=lambda p: p.kind != inspect.Parameter.POSITIONAL_OR_KEYWORD)
-        params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) if p.kind != inspect.Parameter.POSITIONAL_OR_KEYWORD
-                  else p for p in params]
+    SHARED_TO_P = False
 
-        @functools.wraps(fn)
-        def command(**kwargs: Any) -> Any:
-            opts = SimpleNamespace(**{k: kwargs.pop(k) for k in list(kwargs) if k in names})
-            return fn(opts=opts, **kwargs)
 
-        command.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
-        command.__annotations__ = {p.name: p.annotation for p in params}
-        del command.__wrapped__  # type: ignore[attr-defined]
-        return command
+# --------------------------------------------------------------------------- units, output, checks
 
-    return decorate
+
+@dataclass(frozen=True)
+class Units(Group):
+    """The logarithm base of every result (e by default): from --base/--bits/--nats/--dits, at most one."""
+
+    base: float = math.e
+
+    PARAMS = (
+        _opt("base", Optional[str], None, "--base", panel=PANEL_UNITS, metavar="2|e|10|B",
+             help="Logarithm base: 2 (bits), e (nats, the default), 10 (dits) or any number > 0 other than 1."),
+        _opt("bits", bool, False, "--bits", panel=PANEL_UNITS, help="Same as --base 2."),
+        _opt("nats", bool, False, "--nats", panel=PANEL_UNITS, help="Same as --base e (the default)."),
+        _opt("dits", bool, False, "--dits", panel=PANEL_UNITS, help="Same as --base 10 (hartleys)."),
+    )
+
+    @classmethod
+    def build(cls, args: Mapping[str, Any], env: Environment) -> Units:
+        from entcli.core.errors import DomainError
+        from entcli.core.units import parse_base
+
+        chosen = [name for name in ("bits", "nats", "dits") if args[name]]
+        if args["base"] is not None:
+            chosen.append("base")
+        if len(chosen) > 1:
+            raise InputError(f"conflicting units: --{' and --'.join(chosen)}",
+                             "choose one of --base, --bits, --nats, --dits")
+        if args["bits"]:
+            return cls(2.0)
+        if args["dits"]:
+            return cls(10.0)
+        if args["base"] is None or args["nats"]:
+            return cls(math.e)
+        try:
+            return cls(parse_base(args["base"]))
+        except DomainError as e:
+            raise InputError(f"--base: {e.message}") from None
+
+    @property
+    def unit(self) -> str:
+        """The unit's name: bits, nats, dits or base-B."""
+        from entcli.core.units import unit_name
+
+        return unit_name(self.base)
+
+    @property
+    def scale(self) -> float:
+        """The factor that turns nats into this unit (1 / ln base)."""
+        return 1.0 / math.log(self.base)
+
+    def title(self, what: str) -> str:
+        return f"{what} ({self.unit})"
+
+
+@dataclass(frozen=True)
+class Output(Group):
+    """Where and how results are written: ``format`` (as asked, else table on a terminal, plain otherwise),
+    ``digits``, ``color`` (resolved from --color, NO_COLOR and the terminal), ``path`` (-O)."""
+
+    format: str = "plain"
+    digits: int | None = None
+    color: bool = False
+    path: str | None = None
+
+    PARAMS = (
+        _opt("format", Optional[str], None, "-o", "--format", panel=PANEL_OUTPUT,
+             click_type=choices(OUTPUT_FORMATS), help="Output format; default: table on a terminal, plain otherwise.",
+             show_default=False),
+        _opt("digits", Optional[int], None, "--digits", panel=PANEL_OUTPUT, min=1, max=17,
+             help="Significant digits; default: shortest round-trip repr of each float64 (6 in tables)."),
+        _opt("color", str, "auto", "--color", panel=PANEL_OUTPUT, click_type=choices(COLORS),
+             help="Colour in tables: auto (a terminal without NO_COLOR), always or never."),
+        _opt("output", Optional[str], None, "-O", "--output", panel=PANEL_OUTPUT, metavar="PATH",
+             help="Write to PATH (atomically: a failed run leaves no partial file) instead of stdout."),
+    )
+
+    @classmethod
+    def build(cls, args: Mapping[str, Any], env: Environment) -> Output:
+        path = args["output"]
+        terminal = (path is None or path == "-") and env.stdout_isatty
+        fmt = args["format"] or ("table" if terminal else "plain")
+        color = args["color"] == "always" or (args["color"] == "auto" and not env.no_color and terminal)
+        return cls(fmt, args["digits"], color, path)
+
+
+@dataclass(frozen=True)
+class Explain(Group):
+    """--explain: print the formula and conventions of the run to stderr."""
+
+    enabled: bool = False
+
+    PARAMS = (
+        _opt("explain", bool, False, "--explain", panel=PANEL_OUTPUT,
+             help="Print the exact formula and conventions of this run (unit, direction, how input was read) to "
+                  "stderr, so a result can be checked by hand."),
+    )
+
+    @classmethod
+    def build(cls, args: Mapping[str, Any], env: Environment) -> Explain:
+        return cls(args["explain"])
+
+    def __call__(self, *lines: str) -> None:
+        """With --explain, print each non-empty line to stderr as ``explain: <line>``."""
+        if self.enabled:
+            from entcli.cli.explain import show
+
+            show(lines)
+
+
+@dataclass(frozen=True)
+class Checks(Group):
+    """--max X / --min X on the primary result of every row."""
+
+    max: float | None = None
+    min: float | None = None
+
+    PARAMS = (
+        _opt("max", Optional[float], None, "--max", panel=PANEL_CHECKS, metavar="X",
+             help="Exit 1 if the primary result of any row is above X (rows named on stderr)."),
+        _opt("min", Optional[float], None, "--min", panel=PANEL_CHECKS, metavar="X",
+             help="Exit 1 if the primary result of any row is below X (rows named on stderr)."),
+    )
+
+    @classmethod
+    def build(cls, args: Mapping[str, Any], env: Environment) -> Checks:
+        return cls(args["max"], args["min"])
+
+
+# --------------------------------------------------------------------------- attaching groups to commands
+
+
+def current_environment() -> Environment:
+    """The environment the app was run with (``run(argv, env=...)``), else this process's."""
+    from typer._click.globals import get_current_context
+
+    ctx = get_current_context(silent=True)
+    while ctx is not None:
+        if isinstance(ctx.obj, Environment):
+            return ctx.obj
+        ctx = ctx.parent
+    return Environment.from_process()
+
+
+def _group_of(annotation: Any) -> type[Group] | None:
+    return annotation if isinstance(annotation, type) and issubclass(annotation, Group) else None
+
+
+def command(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Give Typer ``fn`` with its group parameters replaced by the groups' options; build the groups per call.
+
+    Positional parameters come first (the shared VALUES argument), then the groups' options in the order the
+    command declares its groups, then the command's own options.
+    """
+    sig = inspect.signature(fn, eval_str=True)
+    groups = {p.name: g for p in sig.parameters.values() if (g := _group_of(p.annotation)) is not None}
+    extra = [param for g in groups.values() for param in g.PARAMS]
+    own = [p for p in sig.parameters.values() if p.name not in groups]
+    params = sorted(extra + own, key=lambda p: p.kind != inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) if p.kind != inspect.Parameter.POSITIONAL_OR_KEYWORD
+              else p for p in params]
+    names = {p.name for p in extra}
+
+    @functools.wraps(fn)
+    def typer_command(**kwargs: Any) -> Any:
+        env = current_environment()
+        args = {k: kwargs.pop(k) for k in list(kwargs) if k in names}
+        built = {name: g.build(args, env) for name, g in groups.items()}
+        return fn(**built, **kwargs)
+
+    typer_command.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    typer_command.__annotations__ = {p.name: p.annotation for p in params}
+    del typer_command.__wrapped__  # type: ignore[attr-defined]
+    return typer_command

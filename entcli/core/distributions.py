@@ -29,13 +29,19 @@ Kind = Literal["probs", "renormalize", "counts", "logits", "bernoulli", "labels"
 #: a class label (a whole number >= 0), or any number but NaN (a binary logit).
 VALUE_KINDS: tuple[str, ...] = ("bernoulli", "labels", "reals")
 
+#: Why a row is not usable, as a word a caller can map to its own advice (the core names no option).
+Reason = Literal["empty", "bad_value", "bad_logit", "no_finite_logit", "not_finite", "negative", "overflow",
+                 "no_mass", "sum_off"]
+
+
 @dataclass(frozen=True)
 class Problem:
-    """Why one row is not a usable distribution: ``column`` (0-based, or None for the whole row)."""
+    """Why one row is not a usable distribution: ``column`` (0-based, or None for the whole row), a message and
+    the :data:`Reason` it falls under."""
 
     column: int | None
     message: str
-    hint: str
+    reason: Reason
 
 
 def bad_rows(x: NDArray[np.float64], kind: Kind, tol: float = DEFAULT_TOL) -> NDArray[np.bool_]:
@@ -58,42 +64,39 @@ def bad_rows(x: NDArray[np.float64], kind: Kind, tol: float = DEFAULT_TOL) -> ND
     return ~finite | negative | off
 
 
+_VALUE_WORDS = {"reals": "a number", "bernoulli": "a probability in [0, 1]",
+                "labels": "a class index (a whole number)"}
+
+
 def describe_problem(row: NDArray[np.float64], kind: Kind, tol: float = DEFAULT_TOL) -> Problem:
     """Explain why ``row`` failed :func:`bad_rows` (for error messages; not vectorised)."""
     row = np.asarray(row, dtype=np.float64)
     if row.size == 0:
-        return Problem(None, "the row is empty (no outcomes)", "every row needs at least one number")
+        return Problem(None, "the row is empty (no outcomes)", "empty")
     if kind in VALUE_KINDS:
         j = int(np.argmax(bad_rows(row.reshape(-1, 1), kind)))
-        what = {"reals": ("a number", "NaN has no meaning here"),
-                "bernoulli": ("a probability in [0, 1]", "use --logits if these are logits"),
-                "labels": ("a class index (a whole number)", "labels are 0-based class indices")}[kind]
-        return Problem(j, f"{row[j]!r} is not {what[0]}", what[1])
+        return Problem(j, f"{row[j]!r} is not {_VALUE_WORDS[kind]}", "bad_value")
     if kind == "logits":
         for j, v in enumerate(row.tolist()):
             if v != v or v == float("inf"):
-                return Problem(j, f"logit {v!r} is not allowed", "logits must be finite or -inf (probability 0)")
-        return Problem(None, "every logit is -inf", "at least one logit must be finite")
+                return Problem(j, f"logit {v!r} is not allowed", "bad_logit")
+        return Problem(None, "every logit is -inf", "no_finite_logit")
     for j, v in enumerate(row.tolist()):
         if not math.isfinite(v):
-            return Problem(j, f"value {v!r} is not finite", "every value must be a finite number")
+            return Problem(j, f"value {v!r} is not finite", "not_finite")
         if v < 0:
             what = "count" if kind == "counts" else "probability"
-            hint = "use --logits if these are logits" if kind != "counts" else "counts must be >= 0"
-            return Problem(j, f"{what} {v!r} is negative", hint)
+            return Problem(j, f"{what} {v!r} is negative", "negative")
     with np.errstate(over="ignore"):
         total = float(np.sum(row))
     if not np.isfinite(total):
-        return Problem(None, "the row's sum overflows", "scale the values down")
+        return Problem(None, "the row's sum overflows", "overflow")
     if kind == "probs":
         if total == 0:
-            return Problem(None, "every probability is 0", "a distribution needs some mass")
-        return Problem(
-            None,
-            f"the row sums to {total:.10g}, not 1 (off by {abs(total - 1):.3g}, tolerance {tol:g})",
-            "use --renormalize to divide by the sum, --counts if these are counts, or --tol to loosen",
-        )
-    return Problem(None, "every value is 0", "a distribution needs some mass; drop or fix the row")
+            return Problem(None, "every probability is 0", "no_mass")
+        return Problem(None, f"the row sums to {total:.10g}, not 1 (off by {abs(total - 1):.3g}, tolerance {tol:g})",
+                       "sum_off")
+    return Problem(None, "every value is 0", "no_mass")
 
 
 def to_probabilities(

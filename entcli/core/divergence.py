@@ -13,6 +13,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from entcli.core.errors import DomainError
 from entcli.core.shannon import entropy, safe_log
 from entcli.core.units import nats_to
 
@@ -23,7 +24,7 @@ def _pair(p: ArrayLike, q: ArrayLike) -> tuple[Array, Array]:
     p = np.asarray(p, dtype=np.float64)
     q = np.asarray(q, dtype=np.float64)
     if p.shape[-1] != q.shape[-1]:
-        raise ValueError(f"p has {p.shape[-1]} outcomes but q has {q.shape[-1]}")
+        raise DomainError(f"p has {p.shape[-1]} outcomes but q has {q.shape[-1]}")
     return p, q
 
 

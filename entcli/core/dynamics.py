@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from entcli.core.gradients import entropy_grad, entropy_of_logits, kd_grad, xent_grad
+from entcli.core.errors import DomainError
+from entcli.core.gradients import entropy_of_logits
+from entcli.core.objectives import Objective
 
 Array = NDArray[np.float64]
 
@@ -22,7 +24,6 @@ Array = NDArray[np.float64]
 REFERENCE_LOGITS = (1.0, 0.8, 0.5)
 REFERENCE_LR = 0.5
 REFERENCE_STEPS = 20
-OBJECTIVES = ("entropy", "xent", "kd")
 
 
 @dataclass
@@ -42,33 +43,12 @@ class History:
     last: NDArray[np.intp]
 
 
-def objective_grad(
-    z: Array,
-    objective: str = "entropy",
-    target: Array | None = None,
-    teacher: Array | None = None,
-    temperature: float = 1.0,
-) -> tuple[Array, Array, Array]:
-    """(p, f(z), ∇f(z)) for one of :data:`OBJECTIVES`, in nats."""
-    if objective == "entropy":
-        return entropy_grad(z)
-    if objective == "xent":
-        if target is None:
-            raise ValueError("objective 'xent' needs a target distribution")
-        return xent_grad(z, target)
-    if objective == "kd":
-        if teacher is None:
-            raise ValueError("objective 'kd' needs teacher logits")
-        return kd_grad(z, teacher, temperature)
-    raise ValueError(f"unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}")
-
-
 def simulate(
     z0: ArrayLike = REFERENCE_LOGITS,
     lr: float = REFERENCE_LR,
     steps: int = REFERENCE_STEPS,
     *,
-    objective: str = "entropy",
+    objective: str | Objective = "entropy",
     maximize: bool = False,
     target: ArrayLike | None = None,
     teacher: ArrayLike | None = None,
@@ -77,24 +57,28 @@ def simulate(
 ) -> History:
     """Run ``steps`` updates z ← z ∓ η ∇f(z) from logits ``z0`` (rows side by side) and return the history.
 
+    ``objective`` is a name of :data:`~entcli.core.objectives.OBJECTIVES` (with ``target``, ``teacher`` and
+    ``temperature``) or an :class:`~entcli.core.objectives.Objective` already bound to them.
     With ``until`` (nats), a row stops at the first step whose entropy has crossed it (≤ for descent,
     ≥ for ascent); the run ends when every row has stopped or after ``steps``.
     """
     z = np.atleast_2d(np.asarray(z0, dtype=np.float64)).copy()
     if lr < 0 or not np.isfinite(lr):
-        raise ValueError(f"learning rate must be finite and >= 0, got {lr}")
+        raise DomainError(f"learning rate must be finite and >= 0, got {lr}")
     if steps < 0:
-        raise ValueError(f"steps must be >= 0, got {steps}")
-    tgt = None if target is None else np.asarray(target, dtype=np.float64)
-    tch = None if teacher is None else np.asarray(teacher, dtype=np.float64)
+        raise DomainError(f"steps must be >= 0, got {steps}")
+    if isinstance(objective, str):
+        objective = Objective(
+            objective, None if target is None else np.asarray(target, dtype=np.float64),
+            None if teacher is None else np.asarray(teacher, dtype=np.float64), temperature)
     sign = 1.0 if maximize else -1.0
     n = z.shape[0]
     zs, ps, hs, fs, gs = [], [], [], [], []
     active = np.ones(n, dtype=bool)
     last = np.full(n, steps, dtype=np.intp)
     for step in range(steps + 1):
-        p, f, g = objective_grad(z, objective, tgt, tch, temperature)
-        h = entropy_of_logits(z) if objective != "entropy" else f
+        p, f, g = objective.value_and_grad(z)
+        h = entropy_of_logits(z) if objective.name != "entropy" else f
         zs.append(z.copy())
         ps.append(p)
         hs.append(h)

@@ -27,22 +27,22 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from entcli.core.errors import DomainError
 from entcli.core.shannon import entropy, xlogx
 from entcli.core.units import nats_to
+from entcli.core.vocabulary import ESTIMATORS, PSEUDOCOUNT_ESTIMATORS
 
 Array = NDArray[np.float64]
 
-ESTIMATORS = ("plugin", "miller-madow", "jeffreys", "laplace", "perks", "minimax", "dirichlet", "chao-shen",
-              "james-stein")
 
 
 def _counts(y: ArrayLike) -> tuple[Array, Array]:
     y = np.atleast_2d(np.asarray(y, dtype=np.float64))
     if not (np.isfinite(y).all() and (y >= 0).all()):
-        raise ValueError("counts must be finite and >= 0")
+        raise DomainError("counts must be finite and >= 0")
     n = np.sum(y, axis=-1)
     if not (n > 0).all():
-        raise ValueError("every row needs a positive total count")
+        raise DomainError("every row needs a positive total count")
     return y, n
 
 
@@ -67,7 +67,7 @@ def pseudocount_for(name: str, y: ArrayLike, a: float | None = None) -> Array:
              "minimax": np.sqrt(n) / k}
     if name == "dirichlet":
         if a is None or not (a >= 0 and math.isfinite(a)):
-            raise ValueError("the pseudocount must be finite and >= 0")
+            raise DomainError(f"the Dirichlet pseudocount must be finite and >= 0, got {a}")
         return np.full(len(n), float(a))
     return table[name]
 
@@ -121,13 +121,13 @@ def estimate_entropy(
         return plugin(y, base), None
     if name == "miller-madow":
         return miller_madow(y, base), None
-    if name in ("jeffreys", "laplace", "perks", "minimax", "dirichlet"):
+    if name in PSEUDOCOUNT_ESTIMATORS:
         return dirichlet(y, pseudocount_for(name, y, pseudocount), base), None
     if name == "chao-shen":
         return chao_shen(y, base), None
     if name == "james-stein":
         return james_stein(y, base)
-    raise ValueError(f"unknown estimator {name!r}; choose one of {', '.join(ESTIMATORS)}")
+    raise DomainError(f"unknown estimator {name!r}; choose one of {', '.join(ESTIMATORS)}")
 
 
 #: Short alias used by the command line.

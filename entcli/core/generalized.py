@@ -17,6 +17,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from entcli.core.errors import DomainError
 from entcli.core.shannon import entropy, safe_log
 from entcli.core.units import nats_to
 
@@ -39,7 +40,7 @@ def _log_sum_power(log_p: Array, order: float) -> Array:
 def renyi_entropy(p: ArrayLike, alpha: float, base: float = math.e) -> Array:
     """Rényi entropy H_α(p) = 1/(1 − α) log_b Σ p_i^α of each row (see the module docstring)."""
     if not alpha >= 0:
-        raise ValueError(f"the Rényi order must be >= 0, got {alpha}")
+        raise DomainError(f"the Rényi order must be >= 0, got {alpha}")
     p = np.asarray(p, dtype=np.float64)
     log_p = safe_log(p)
     if alpha == 0:
@@ -59,7 +60,7 @@ def renyi_entropy(p: ArrayLike, alpha: float, base: float = math.e) -> Array:
 def tsallis_entropy(p: ArrayLike, q: float) -> Array:
     """Tsallis entropy S_q(p) = (1 − Σ p_i^q)/(q − 1) of each row; q = 1 is the Shannon entropy in nats."""
     if not math.isfinite(q):
-        raise ValueError(f"the Tsallis index must be finite, got {q}")
+        raise DomainError(f"the Tsallis index must be finite, got {q}")
     p = np.asarray(p, dtype=np.float64)
     if q == 1:
         return entropy(p)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from entcli.core.errors import DomainError
+
 
 def _scaled(z: ArrayLike, temperature: float) -> NDArray[np.float64]:
     z = np.asarray(z, dtype=np.float64)
     if temperature != 1.0:
         if not (temperature > 0 and np.isfinite(temperature)):
-            raise ValueError(f"temperature must be finite and > 0, got {temperature!r}")
+            raise DomainError(f"temperature must be finite and > 0, got {temperature!r}")
         z = z / temperature
     return z
 

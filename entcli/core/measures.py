@@ -24,27 +24,19 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from entcli.core.divergence import kl_divergence, relative_entropy_terms
+from entcli.core.errors import DomainError
 from entcli.core.shannon import safe_log
 from entcli.core.units import nats_to
+from entcli.core.vocabulary import MEASURES
 
 Array = NDArray[np.float64]
 
-#: Names of the measures, as ``entcli kl --measure`` spells them, with their output fields.
-MEASURES = {
-    "tv": "total_variation",
-    "hellinger": "hellinger",
-    "bhattacharyya-coefficient": "bhattacharyya_coefficient",
-    "bhattacharyya": "bhattacharyya_distance",
-    "pearson": "chi2_pearson",
-    "neyman": "chi2_neyman",
-    "renyi": "renyi_divergence",
-}
 
 
 def _pq(p: ArrayLike, q: ArrayLike) -> tuple[Array, Array]:
     p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
     if p.shape[-1] != q.shape[-1]:
-        raise ValueError(f"p has {p.shape[-1]} outcomes but q has {q.shape[-1]}")
+        raise DomainError(f"p has {p.shape[-1]} outcomes but q has {q.shape[-1]}")
     return np.broadcast_arrays(p, q)  # type: ignore[return-value]
 
 
@@ -93,7 +85,7 @@ def chi2_neyman(p: ArrayLike, q: ArrayLike) -> Array:
 def renyi_divergence(p: ArrayLike, q: ArrayLike, alpha: float, base: float = math.e) -> Array:
     """Rényi divergence D_α(p‖q) = 1/(α − 1) log_b Σ p_i^α q_i^(1−α) for α ≥ 0 (see the module docstring)."""
     if not alpha >= 0:
-        raise ValueError(f"the Rényi order must be >= 0, got {alpha}")
+        raise DomainError(f"the Rényi order must be >= 0, got {alpha}")
     p, q = _pq(p, q)
     lp, lq = safe_log(p), safe_log(q)
     both = (p > 0) & (q > 0)
@@ -136,4 +128,4 @@ def measure(name: str, p: ArrayLike, q: ArrayLike, base: float = math.e, alpha: 
         return chi2_neyman(p, q)
     if name == "renyi":
         return renyi_divergence(p, q, alpha, base)
-    raise ValueError(f"unknown measure {name!r}; choose one of {', '.join(MEASURES)}")
+    raise DomainError(f"unknown measure {name!r}; choose one of {', '.join(MEASURES)}")

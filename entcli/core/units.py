@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from entcli.core.errors import DomainError
+
 #: Names accepted for the common bases, and the unit name each one prints as.
 BASE_ALIASES: dict[str, float] = {
     "2": 2.0,
@@ -28,7 +30,7 @@ def parse_base(text: str | float) -> float:
     """Return the logarithm base named by ``text``: ``2``, ``e``, ``10``, a unit name or any number.
 
     The base must be finite, positive and not 1 (log 1 = 0 would divide by zero).
-    Raises ``ValueError`` with a message fit for a user otherwise.
+    Raises :class:`~entcli.core.errors.DomainError` with a message fit for a user otherwise.
     """
     if isinstance(text, (int, float)):
         base = float(text)
@@ -39,9 +41,9 @@ def parse_base(text: str | float) -> float:
         try:
             base = float(key)
         except ValueError:
-            raise ValueError(f"base {text!r} is not a number; use 2, e, 10 or any number > 0 other than 1") from None
+            raise DomainError(f"base {text!r} is not a number; use 2, e, 10 or any number > 0 other than 1") from None
     if not math.isfinite(base) or base <= 0 or base == 1:
-        raise ValueError(f"base {text!r} is not usable: it must be finite, > 0 and not 1 (try 2, e or 10)")
+        raise DomainError(f"base {text!r} is not usable: it must be finite, > 0 and not 1 (try 2, e or 10)")
     return base
 
 

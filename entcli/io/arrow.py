@@ -3,7 +3,7 @@
 :func:`chunk_parser` gives a parser for chunks of delimited text that returns the rows, or None when the
 chunk is anything but plain numbers (comments, blanks inside values, ragged rows, non-numbers): the NumPy
 reader then parses that chunk and reports its errors, so both readers give identical results and
-messages. ``ENTCLI_READER=numpy`` turns the fast path off.
+messages. The command line turns the fast path off with ``ENTCLI_READER=numpy`` (read by its environment).
 
 :func:`columnar_source` reads Parquet and Arrow IPC (Feather v2) files in record batches.
 """
@@ -20,9 +20,7 @@ from entcli.errors import InputError, MissingExtraError
 
 
 def available() -> bool:
-    """True when the fast reader is installed and not turned off by ENTCLI_READER=numpy."""
-    if os.environ.get("ENTCLI_READER", "").lower() == "numpy":
-        return False
+    """True when the fast reader (pyarrow's CSV parser) is installed."""
     try:
         import pyarrow.csv  # noqa: F401
     except ImportError:

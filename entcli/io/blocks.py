@@ -7,6 +7,7 @@ block before reading the next runs in bounded memory however long its input is.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -94,3 +95,42 @@ def iter_blocks(source: Source) -> Iterator[Block]:
             raise partial.error from None
         start = block.start + len(block.values)
         yield block
+
+
+def aligned(a: Source, b: Source) -> Iterator[tuple[Block, Block]]:
+    """Pairs of equally long blocks of ``a`` and ``b`` (a single row of one side is repeated, not copied)."""
+    ia, ib = iter_blocks(a), iter_blocks(b)
+    fa, fb = next(ia, None), next(ib, None)
+    if fa is None or fb is None:  # every reader raises on an empty input; this guards the generator protocol
+        raise InputError(f"{(a if fa is None else b).name}: no rows to read", "give at least one row")
+    a_more, b_more = next(ia, None), next(ib, None)
+    if len(fa.values) == 1 and a_more is None:
+        for block in itertools.chain([fb], [b_more] if b_more is not None else [], ib):
+            yield fa, block
+        return
+    if len(fb.values) == 1 and b_more is None:
+        for block in itertools.chain([fa], [a_more] if a_more is not None else [], ia):
+            yield block, fb
+        return
+    ia = itertools.chain([fa], [a_more] if a_more is not None else [], ia)
+    ib = itertools.chain([fb], [b_more] if b_more is not None else [], ib)
+    xa: Block | None = None
+    xb: Block | None = None
+    done = 0
+    while True:
+        xa = xa if xa is not None and len(xa.values) else next(ia, None)
+        xb = xb if xb is not None and len(xb.values) else next(ib, None)
+        if xa is None and xb is None:
+            return
+        if xa is None or xb is None:
+            rest, others = (xa, ia) if xa is not None else (xb, ib)
+            more = len(rest.values) + sum(len(block.values) for block in others)  # type: ignore[union-attr]
+            count_a, count_b = (done + more, done) if xa is not None else (done, done + more)
+            raise InputError(
+                f"{a.name} has {count_a} rows but {b.name} has {count_b}",
+                "rows pair up 1 with N, N with 1, or N with N",
+            )
+        n = min(len(xa.values), len(xb.values))
+        yield xa.take(slice(0, n)), xb.take(slice(0, n))
+        xa, xb = xa.take(slice(n, None)), xb.take(slice(n, None))
+        done += n

@@ -6,6 +6,7 @@ Pure text (no rich, no curses), so it works in any terminal, a pager, or a test.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import IO
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -37,3 +38,25 @@ def chart_lines(
         first, last = f"{v[0]:.{digits}g}", f"{v[-1]:.{digits}g}"
         lines.append(f"{label:<{label_w}} {first:>{num_w}} {sparkline(v, low, high, room)} {last}")
     return lines
+
+
+#: At most this many class probabilities are charted under a simulation.
+CHARTED_CLASSES = 12
+
+
+def print_history_charts(stream: IO[str], title: str, steps: ArrayLike, entropy: ArrayLike, p: ArrayLike,
+                         max_entropy: float, names: Sequence[str], width: int, color: bool) -> None:
+    """Sparklines of a simulation's first row under its table: the entropy (0 .. log K) and each class's p."""
+    from entcli.io.tables import console
+
+    steps = np.asarray(steps)
+    p = np.asarray(p, dtype=np.float64)
+    k = p.shape[-1]
+    series: list[tuple[str, ArrayLike, float, float]] = [("entropy", entropy, 0.0, max_entropy)]
+    series += [(names[j], p[:, j], 0.0, 1.0) for j in range(min(k, CHARTED_CLASSES))]
+    out = console(stream, color)
+    out.print(f"\n{title}: first row, steps {steps[0]}..{steps[-1]}", highlight=False)
+    for line in chart_lines(series, width=width):
+        out.print(line, highlight=False, markup=False)
+    if k > CHARTED_CLASSES:
+        out.print(f"({k - CHARTED_CLASSES} more classes not charted)")

@@ -21,28 +21,12 @@ from numpy.typing import NDArray
 
 from entcli.errors import InputError
 from entcli.io.blocks import BadRowHandler, Block, Source, iter_blocks
+from entcli.io.formats import EXTENSIONS, INPUT_FORMATS
 from entcli.io.jsonrows import json_source, jsonl_source
 from entcli.io.text import text_source
 
 __all__ = ["Block", "Source", "iter_blocks", "open_source", "parse_numbers", "values_source", "looks_numeric"]
 
-FORMATS = ("csv", "tsv", "txt", "json", "jsonl", "npy", "parquet", "arrow")
-EXTENSIONS = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".tab": "tsv",
-    ".txt": "txt",
-    ".dat": "txt",
-    ".json": "json",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".npy": "npy",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".arrow": "arrow",
-    ".feather": "arrow",
-    ".ipc": "arrow",
-}
 DELIMITERS = {"csv": ",", "tsv": "\t", "txt": None}
 
 #: ``.npy`` arrays are read this many rows at a time.
@@ -94,9 +78,9 @@ def looks_numeric(text: str) -> bool:
 # --------------------------------------------------------------------------- opening files and stdin
 
 
-def _open_binary(path: str) -> tuple[BinaryIO, str]:
+def _open_binary(path: str, stdin: BinaryIO | None = None) -> tuple[BinaryIO, str]:
     if path == "-":
-        return sys.stdin.buffer, "<stdin>"
+        return (stdin if stdin is not None else sys.stdin.buffer), "<stdin>"
     if os.path.isdir(path):
         raise InputError(f"{path}: is a directory, not a file", "give the path of a file, or - for stdin")
     try:
@@ -124,15 +108,20 @@ def open_source(
     header: bool | None = None,
     on_bad: BadRowHandler | None = None,
     columns: list[str] | None = None,
+    *,
+    stdin: BinaryIO | None = None,
+    fast: bool = True,
 ) -> Source:
     """Open ``path`` (``-`` is stdin) and return its rows as a :class:`Source`.
 
-    ``fmt`` forces a format (one of :data:`FORMATS`); ``delimiter`` overrides the separator of a text
-    format; ``header`` forces (True) or forbids (False) a header row, None detects it. With ``on_bad``,
+    ``fmt`` forces a format (one of :data:`~entcli.io.formats.INPUT_FORMATS`); ``delimiter`` overrides the
+    separator of a text format; ``header`` forces (True) or forbids (False) a header row, None detects it.
+    With ``on_bad``,
     rows that cannot be parsed are reported to it and skipped instead of raising. ``columns`` keeps only
-    those columns (header names, or 1-based numbers), in that order.
+    those columns (header names, or 1-based numbers), in that order. ``stdin`` is the binary stream ``-``
+    reads (default: the process's); ``fast`` False keeps pyarrow's parser out (the NumPy reader only).
     """
-    source = _open_source(path, fmt, delimiter, header, on_bad, columns)
+    source = _open_source(path, fmt, delimiter, header, on_bad, columns, stdin, fast)
     return select_columns(source, columns) if columns and source.fmt not in ("parquet", "arrow") else source
 
 
@@ -169,12 +158,14 @@ def _open_source(
     header: bool | None,
     on_bad: BadRowHandler | None,
     columns: list[str] | None,
+    stdin: BinaryIO | None,
+    fast: bool,
 ) -> Source:
-    if fmt is not None and fmt not in FORMATS:
-        raise InputError(f"unknown input format {fmt!r}", f"use one of {', '.join(FORMATS)}")
+    if fmt is not None and fmt not in INPUT_FORMATS:
+        raise InputError(f"unknown input format {fmt!r}", f"use one of {', '.join(INPUT_FORMATS)}")
     if fmt in ("parquet", "arrow") or (fmt is None and _format_from_extension(path) in ("parquet", "arrow")):
         return _columnar(path, columns)
-    stream, name = _open_binary(path)
+    stream, name = _open_binary(path, stdin)
     if fmt is None and path != "-":
         fmt = _format_from_extension(path)
     head = b""
@@ -192,7 +183,7 @@ def _open_source(
     else:
         delimiter = {"\\t": "\t", "tab": "\t", "space": None, "whitespace": None}.get(delimiter, delimiter)
         sniff_delimiter = False
-    return text_source(stream, name, head, delimiter, sniff_delimiter, header, on_bad)
+    return text_source(stream, name, head, delimiter, sniff_delimiter, header, on_bad, fast)
 
 
 def _first_content(head: bytes) -> bytes | None:

@@ -13,43 +13,15 @@ element as ``"<field>[<i>]"``, 0-based). Plain, CSV and TSV write ``inf``, ``-in
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 from itertools import chain
-from typing import IO, Union
+from typing import IO
 
 import numpy as np
 from numpy.typing import NDArray
 
-Column = Union[NDArray, str]
-OUTPUT_FORMATS = ("table", "plain", "csv", "tsv", "json", "jsonl")
-_SEP = "\x1f"  # a separator no number or name contains, for splitting joined templates
-#: From this many numbers on, formatting uses Arrow when it is loaded (see :func:`format_numbers`).
-FAST_FORMAT_SIZE = 1 << 10
-
-
-def format_numbers(values: NDArray, digits: int | None = None) -> list[str]:
-    """Strings for every element of ``values`` (flattened, C order): repr of float64, or ``digits`` significant."""
-    flat = np.asarray(values).ravel()
-    if flat.dtype.kind in "iub":
-        return list(map(str, flat.tolist()))
-    if digits is None and flat.size >= FAST_FORMAT_SIZE and "pyarrow" in sys.modules:
-        # Big outputs of big inputs (the fast reader has loaded pyarrow already): Arrow formats them.
-        from entcli.io.arrow import float_strings
-
-        return float_strings(np.asarray(flat, dtype=np.float64))
-    items = np.asarray(flat, dtype=np.float64).tolist()
-    if digits is None:
-        return list(map(repr, items))
-    return (f"%.{digits}g{_SEP}" * len(items) % tuple(items)).split(_SEP)[:-1]
-
-
-def join_groups(cells: list[str], n: int, size: int, sep: str, opening: str = "", closing: str = "") -> list[str]:
-    """Join consecutive groups of ``size`` cells: n strings ``opening + sep.join(group) + closing``."""
-    if size == 0:
-        return [opening + closing] * n
-    template = (opening + sep.join(["%s"] * size) + closing + _SEP) * n
-    return (template % tuple(cells)).split(_SEP)[:-1]
+from entcli.io.formats import OUTPUT_FORMATS
+from entcli.io.numbers import SEP, Column, format_numbers, join_groups
 
 
 def _json_cells(col: NDArray, digits: int | None) -> list[str]:
@@ -105,7 +77,9 @@ class Writer:
     """Writes blocks of results in one format to a text stream; call :meth:`close` at the end.
 
     ``primary`` is the field plain output prints; ``names`` label the outcomes of vector fields in
-    CSV/TSV headers and tables; ``title`` heads a table.
+    CSV/TSV headers and tables; ``title`` heads a table. ``matrix_width`` M says the rows are the pairs of a
+    pairwise comparison in long form, M consecutive rows per p row: plain output then prints the N x M matrix
+    of the primary result (one line per p row), every other format the long form as it is.
     """
 
     def __init__(
@@ -118,6 +92,7 @@ class Writer:
         names: Sequence[str] | None = None,
         title: str = "",
         color: bool = False,
+        matrix_width: int | None = None,
     ) -> None:
         if fmt not in OUTPUT_FORMATS:
             raise ValueError(f"unknown output format {fmt!r}")
@@ -128,6 +103,7 @@ class Writer:
         self.names = list(names) if names is not None else None
         self.title = title
         self.color = color
+        self.matrix_width = matrix_width
         self._started = False
         self._rows = 0
 
@@ -145,6 +121,8 @@ class Writer:
     def _write_plain(self, columns: Mapping[str, Column], n: int) -> None:
         col = columns[self.primary]
         assert isinstance(col, np.ndarray)
+        if self.matrix_width is not None and col.ndim == 1:
+            n, col = n // self.matrix_width, col.reshape(-1, self.matrix_width)
         cells = format_numbers(col, self.digits)
         if col.ndim == 1:
             lines = cells
@@ -191,9 +169,9 @@ class Writer:
                 parts.append(f"{json.dumps(name)}: %s")
                 cells.append(_json_cells(col, self.digits))
         cells.append(_nonfinite_cells(columns, n))
-        template = ("{" + ", ".join(parts) + "%s}" + _SEP) * n
+        template = ("{" + ", ".join(parts) + "%s}" + SEP) * n
         flat = tuple(chain.from_iterable(zip(*cells, strict=False)))
-        return (template % flat).split(_SEP)[:-1]
+        return (template % flat).split(SEP)[:-1]
 
     def _write_jsonl(self, columns: Mapping[str, Column], n: int) -> None:
         self.stream.write("\n".join(self._objects(columns, n)) + "\n")

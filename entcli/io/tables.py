@@ -7,7 +7,7 @@ from typing import IO
 
 import numpy as np
 
-from entcli.io.render import Column, format_numbers
+from entcli.io.numbers import Column, format_numbers
 
 #: Significant digits in a table when ``--digits`` is not given: tables are for reading.
 TABLE_DIGITS = 6
@@ -106,3 +106,34 @@ def print_outcomes(
     out = console(stream, color)
     out.print(title)
     out.print(table)
+
+
+def print_entropy_detail(stream: IO[str], columns: Mapping[str, Column], names: Sequence[str] | None,
+                         digits: int | None, color: bool) -> None:
+    """Outcome-by-outcome tables of ``entcli entropy --detail``: the worked example of H = Σ −p log p, per row."""
+    d = digits or TABLE_DIGITS
+    unit = columns["unit"]
+    entropy = columns["entropy"]
+    assert isinstance(entropy, np.ndarray)
+    for i in range(len(entropy)):
+        h, norm, ppl = (format_numbers(np.asarray(columns[f])[i:i + 1], d)[0]
+                        for f in ("entropy", "normalized", "perplexity"))
+        title = f"H = {h} {unit}  (normalised {norm}, perplexity {ppl})"
+        per = {f: np.asarray(columns[f])[i] for f in ("p", "surprisal", "contribution")}
+        total = {"p": format_numbers(per["p"].sum(keepdims=True), d)[0], "contribution": h}
+        print_outcomes(stream, title, per, names, digits, color, total)
+
+
+def print_selftest(stream: IO[str], rows: Sequence[tuple[str, str, str, Sequence[float], Sequence[float], bool]],
+                   color: bool, verbose: bool) -> None:
+    """The selftest table: per case (what, source, command, expected, got, passed)."""
+    from rich.table import Table
+
+    table = Table(title="entcli selftest: published reference values", title_justify="left")
+    for name in ("#", "case", "source", "expected", "got", "result"):
+        table.add_column(name, overflow="fold")
+    for i, (what, source, cmd, expected, got, ok) in enumerate(rows, 1):
+        table.add_row(str(i), what + (f"\n{cmd}" if verbose else ""), source,
+                      ", ".join(f"{v:.10g}" for v in expected), ", ".join(f"{v:.10g}" for v in got) or "-",
+                      "pass" if ok else "FAIL")
+    console(stream, color).print(table)

@@ -91,7 +91,9 @@ def text_source(
     sniff_delimiter: bool,
     header: bool | None,
     on_bad: BadRowHandler | None,
+    fast: bool = True,
 ) -> Source:
+    """Rows of delimited or whitespace-separated text; ``fast`` lets pyarrow parse big chunks when installed."""
     chunks = read_chunks(stream, head)
     source = Source(name, iter(()), None, "text")
     line = 1  # the line the current chunk starts at
@@ -124,7 +126,7 @@ def text_source(
         bad = next(f for f in fields if not _is_number(f))
         hint = (f"line {line + first_idx} was taken as a header because {bad!r} is not a number; "
                 "give --no-header to read it as data")
-    source.blocks = _text_blocks(text, chunks, name, delimiter, line, on_bad, hint)
+    source.blocks = _text_blocks(text, chunks, name, delimiter, line, on_bad, hint, fast)
     return source
 
 
@@ -136,10 +138,11 @@ def _text_blocks(
     line: int,
     on_bad: BadRowHandler | None,
     header_hint: str | None = None,
+    allow_fast: bool = True,
 ) -> Iterator[Block]:
     from entcli.io.arrow import chunk_parser
 
-    fast = None  # pyarrow is imported only once a chunk is big enough to repay its import (~0.2 s)
+    fast = None if allow_fast else False  # pyarrow is imported only once a chunk is big enough to repay it (~0.2 s)
     k: int | None = None
     start = 0
     raw: bytes | None = None  # the chunk as read, when it has not been decoded yet

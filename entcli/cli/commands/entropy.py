@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from types import SimpleNamespace
-from typing import Annotated, Optional
+from typing import IO, TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from entcli.cli.options import CHECKS, EXPLAIN, INPUT, OUTPUT, READ, UNITS, VALUES, shared
+from entcli.cli.options import Checks, Explain, Input, Output, Reading, Units, check_order, choices, command
+from entcli.core.vocabulary import ESTIMATORS
+
+if TYPE_CHECKING:
+    from entcli.cli.engine import Run
+    from entcli.io.numbers import Columns
 
 HELP = """Shannon entropy H(p) = -sum_i p_i log p_i of each distribution.
 
@@ -27,20 +30,13 @@ Examples:
 """
 
 
-class Estimator(str, Enum):
-    plugin = "plugin"
-    miller_madow = "miller-madow"
-    jeffreys = "jeffreys"
-    laplace = "laplace"
-    perks = "perks"
-    minimax = "minimax"
-    dirichlet = "dirichlet"
-    chao_shen = "chao-shen"
-    james_stein = "james-stein"
-
-
 def entropy(
-    opts: SimpleNamespace,
+    source: Input,
+    reading: Reading,
+    units: Units,
+    output: Output,
+    explain: Explain,
+    checks: Checks,
     detail: Annotated[bool, typer.Option("--detail", help="Add p, surprisal and contribution per outcome.")] = False,
     renyi: Annotated[Optional[float], typer.Option(
         "--renyi", metavar="ALPHA", help="Add the Renyi entropy of order ALPHA >= 0 (inf: min-entropy); it becomes "
@@ -48,9 +44,10 @@ def entropy(
     tsallis: Annotated[Optional[float], typer.Option(
         "--tsallis", metavar="Q", help="Add the Tsallis entropy of index Q (no unit; Q = 1 is Shannon in nats); it "
         "becomes the primary result.")] = None,
-    estimator: Annotated[Optional[Estimator], typer.Option(
-        "--estimator", help="With --counts: estimate H from counts (plugin, miller-madow, jeffreys, laplace, perks, "
-        "minimax, dirichlet with --pseudocount, chao-shen, james-stein).")] = None,
+    estimator: Annotated[Optional[str], typer.Option(
+        "--estimator", click_type=choices(ESTIMATORS), help="With --counts: estimate H from counts (plugin, "
+        "miller-madow, jeffreys, laplace, perks, minimax, dirichlet with --pseudocount, chao-shen, james-stein).")]
+    = None,
     pseudocount: Annotated[Optional[float], typer.Option(
         "--pseudocount", metavar="A", help="The Dirichlet pseudocount for --estimator dirichlet.")] = None,
 ) -> None:
@@ -58,46 +55,50 @@ def entropy(
 
     import numpy as np
 
-    from entcli.cli import pipeline
+    from entcli.cli import engine
+    from entcli.cli.explain import reading_text, unit_text
     from entcli.core.estimators import estimate
     from entcli.core.generalized import renyi_entropy, tsallis_entropy
     from entcli.core.shannon import contribution, entropy_summary, surprisal
-    from entcli.core.units import nats_to, unit_name
     from entcli.errors import InputError
 
-    base = pipeline.base_of(opts)
-    kind = pipeline.kind_of(opts)
-    unit = unit_name(base)
-    alpha = pipeline.check_order(renyi, "--renyi") if renyi is not None else 1.0
+    base, unit, kind = units.base, units.unit, reading.kind
+    alpha = check_order(renyi, "--renyi") if renyi is not None else 1.0
     if renyi is not None and tsallis is not None:
         raise InputError("give one of --renyi and --tsallis", "each is the primary result of its run")
+    if tsallis is not None and not math.isfinite(tsallis):
+        raise InputError(f"--tsallis must be a finite number, got {tsallis}", "e.g. --tsallis 2")
     if tsallis is not None and base != math.e:
         raise InputError("the Tsallis entropy has no logarithm base", "drop --bits/--dits/--base with --tsallis")
     if estimator is not None and kind != "counts":
         raise InputError("--estimator works on counts", "add --counts (the numbers are observed counts)")
-    if (pseudocount is not None) != (estimator == Estimator.dirichlet):
+    if (pseudocount is not None) != (estimator == "dirichlet"):
         raise InputError("--pseudocount goes with --estimator dirichlet (and it needs one)")
+    if pseudocount is not None and not (pseudocount >= 0 and math.isfinite(pseudocount)):
+        raise InputError(f"--pseudocount must be finite and >= 0, got {pseudocount}", "e.g. --pseudocount 0.5")
     primary = "renyi" if renyi is not None else "tsallis" if tsallis is not None else "entropy"
-    pipeline.explain(
-        opts, f"estimator: {estimator.value} (see the entcli.core.estimators docstring for its formula)"
-        if estimator is not None else "",
+    explain(
+        f"estimator: {estimator}: {ESTIMATORS[estimator]}" if estimator is not None else "",
         f"Renyi: H_alpha = log(sum p_i^alpha) / (1 - alpha), alpha = {alpha:g}" if renyi is not None else "",
         f"Tsallis: S_q = (1 - sum p_i^q) / (q - 1), q = {tsallis:g}, no unit" if tsallis is not None else "",
         "H(p) = -sum_i p_i log p_i over the last axis, with 0 log 0 = 0",
         "max_entropy = log K (K = number of outcomes); normalized = H / log K (0 when K = 1); "
         "perplexity = exp(H in nats); support = number of p_i > 0",
         "surprisal = -log p_i (inf for p_i = 0); contribution = -p_i log p_i" if detail else "",
-        pipeline.unit_text(base), pipeline.reading_text(kind, opts.temperature, opts.tol))
+        unit_text(base), reading_text(kind, reading.temperature, reading.tol))
 
-    def compute(p, block):  # type: ignore[no-untyped-def]
+    def compute(p: engine.Array, block: engine.Block) -> engine.Columns:
         s = entropy_summary(p, base)
+        shrink = None
         if estimator is not None:
-            h, shrink = estimate(estimator.value, block.values, base, pseudocount)
-            s.update(entropy=h, normalized=np.where(s["max_entropy"] > 0, h / np.where(s["max_entropy"] > 0,
-                     s["max_entropy"], 1.0), 0.0), perplexity=np.exp(h / nats_to(base)))
-        columns = {"entropy": s["entropy"], "unit": unit, **{k: v for k, v in s.items() if k != "entropy"}}
+            h, shrink = estimate(estimator, block.values, base, pseudocount)
+            top = s["max_entropy"]
+            s.update(entropy=h, normalized=np.where(top > 0, h / np.where(top > 0, top, 1.0), 0.0),
+                     perplexity=np.exp(h / units.scale))
+        columns: dict[str, engine.Column] = {"entropy": s["entropy"], "unit": unit,
+                                             **{k: v for k, v in s.items() if k != "entropy"}}
         if estimator is not None:
-            columns["estimator"] = estimator.value
+            columns["estimator"] = estimator
             if shrink is not None:
                 columns["shrinkage"] = shrink
         if renyi is not None:
@@ -108,31 +109,17 @@ def entropy(
             columns.update(p=p, surprisal=surprisal(p, base), contribution=contribution(p, base))
         return columns
 
-    table = _detail_table if detail else None
     title = {"entropy": "Entropy", "renyi": f"Renyi entropy, alpha = {alpha:g}",
              "tsallis": f"Tsallis entropy, q = {tsallis}"}[primary]
-    code = pipeline.stream(opts, compute, primary=primary, title=pipeline.unit_title(title, base), kind=kind,
-                           table=table)
-    raise typer.Exit(code)
+    run = engine.Run(output, primary, units.title(title), checks, source.skip_invalid)
+    raise typer.Exit(engine.stream(source, reading, run, compute, table=_detail_table if detail else None))
 
 
-def _detail_table(out, columns, run) -> None:  # type: ignore[no-untyped-def]
-    """Outcome-by-outcome tables: the worked example of H = sum of -p log p, one per row."""
-    from entcli.cli.pipeline import use_color
-    from entcli.io.render import format_numbers
-    from entcli.io.tables import TABLE_DIGITS, print_outcomes
+def _detail_table(out: IO[str], columns: Columns, run: Run) -> None:
+    from entcli.io.tables import print_entropy_detail
 
-    digits = run.opts.digits or TABLE_DIGITS
-    unit = columns["unit"]
-    for i in range(len(columns["entropy"])):
-        h, norm, ppl = (format_numbers(columns[f][i:i + 1], digits)[0] for f in ("entropy", "normalized", "perplexity"))
-        title = f"H = {h} {unit}  (normalised {norm}, perplexity {ppl})"
-        per = {f: columns[f][i] for f in ("p", "surprisal", "contribution")}
-        total = {"p": format_numbers(per["p"].sum(keepdims=True), digits)[0], "contribution": h}
-        print_outcomes(out, title, per, run.names, run.opts.digits, use_color(run.opts), total)
+    print_entropy_detail(out, columns, run.names, run.output.digits, run.output.color)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("entropy", help=HELP, short_help="Entropy H(p), perplexity, surprisal.")(
-        shared(VALUES, INPUT, READ, UNITS, OUTPUT, EXPLAIN, CHECKS)(entropy)
-    )
+    app.command("entropy", help=HELP, short_help="Entropy H(p), perplexity, surprisal.")(command(entropy))

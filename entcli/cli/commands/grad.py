@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from types import SimpleNamespace
 from typing import Annotated, Optional
 
 import typer
 
-from entcli.cli.options import EXPLAIN, FILES, INPUT_PATH, OUTPUT, TEMPERATURE, UNITS, VALUES, shared
+from entcli.cli.options import Explain, Input, Output, Temperature, Units, choices, command
+from entcli.core.vocabulary import OBJECTIVES
 
 HELP = """Gradient with respect to the logits z (p = softmax(z)) of:
 
@@ -34,16 +33,18 @@ Examples:
 """
 
 
-class Of(str, Enum):
-    entropy = "entropy"
-    xent = "xent"
-    kd = "kd"
-    softmax = "softmax"
+#: --of: an objective of the core's registry, or the softmax Jacobian.
+OF_CHOICES = (*OBJECTIVES, "softmax")
 
 
 def grad(
-    opts: SimpleNamespace,
-    of: Annotated[Of, typer.Option("--of", help="What to differentiate.")] = Of.entropy,
+    source: Input,
+    temperature: Temperature,
+    units: Units,
+    output: Output,
+    explain: Explain,
+    of: Annotated[str, typer.Option("--of", click_type=choices(OF_CHOICES), help="What to differentiate.")]
+    = "entropy",
     probs: Annotated[bool, typer.Option("--probs", help="The values are probabilities: use z = log p.")] = False,
     target: Annotated[Optional[str], typer.Option(
         "--target", metavar="SRC", help="For --of xent: a class index or a distribution (per row, or one).")] = None,
@@ -56,62 +57,63 @@ def grad(
 ) -> None:
     import numpy as np
 
-    from entcli.cli import pipeline
-    from entcli.cli.objectives import objective_for
+    from entcli.cli import engine
+    from entcli.cli.explain import unit_text
+    from entcli.cli.objectives import side_inputs
     from entcli.core.gradients import entropy_of_logits, fd_gradient, softmax_jacobian
     from entcli.core.logits import softmax
     from entcli.core.shannon import safe_log
-    from entcli.core.units import nats_to
     from entcli.errors import InputError
 
-    base = pipeline.base_of(opts)
-    scale = nats_to(base)
-    if opts.temperature != 1.0 and of != Of.kd:
+    scale, t = units.scale, temperature.temperature
+    if t != 1.0 and of != "kd":
         raise InputError("-T/--temperature applies to --of kd", "drop -T, or use --of kd")
-    objective = objective_for(of.value, target, teacher, opts, t2)
-    pipeline.explain(
-        opts, {"entropy": "dH/dz_m = -p_m (log p_m + H), p = softmax(z); sums to 0",
-               "xent": "dH(y, softmax(z))/dz = softmax(z) - y (y one-hot from a class index, or a distribution)",
-               "kd": "d/dz H(softmax(v/T), softmax(z/T)) = (1/T)(softmax(z/T) - softmax(v/T)), "
-                     f"T = {opts.temperature:g}" + (", times T^2 (--t2)" if t2 else ""),
-               "softmax": "dp_k/dz_m = p_m (delta_km - p_k): diag(p) - p p^T"}[of.value],
+    if lr is not None and of == "softmax":
+        raise InputError("--lr needs a scalar objective", "use --of entropy, xent or kd")
+    if not (check_tol >= 0 and np.isfinite(check_tol)):
+        raise InputError(f"--check-tol must be finite and >= 0, got {check_tol}")
+    sides = side_inputs("entropy" if of == "softmax" else of, target, teacher, source.files, source.path, t, t2)
+    explain(
+        {"entropy": "dH/dz_m = -p_m (log p_m + H), p = softmax(z); sums to 0",
+         "xent": "dH(y, softmax(z))/dz = softmax(z) - y (y one-hot from a class index, or a distribution)",
+         "kd": "d/dz H(softmax(v/T), softmax(z/T)) = (1/T)(softmax(z/T) - softmax(v/T)), "
+               f"T = {t:g}" + (", times T^2 (--t2)" if t2 else ""),
+         "softmax": "dp_k/dz_m = p_m (delta_km - p_k): diag(p) - p p^T"}[of],
         "input: probabilities, z = log p" if probs else "input: logits z",
         "check: central differences (f(z + h e_m) - f(z - h e_m)) / 2h, h = eps^(1/3) max(1, |z_m|)" if check else "",
-        f"step: z_next = z - {lr:g} * grad" if lr is not None else "", pipeline.unit_text(base))
-    primary = "jacobian" if of == Of.softmax else "grad"
-    run = pipeline.Run(opts, primary, pipeline.unit_title(f"Gradient of {of.value} w.r.t. logits", base))
+        f"step: z_next = z - {lr:g} * grad" if lr is not None else "", unit_text(units.base))
+    primary = "jacobian" if of == "softmax" else "grad"
+    run = engine.Run(output, primary, units.title(f"Gradient of {of} w.r.t. logits"),
+                     skip_invalid=source.skip_invalid)
 
-    def compute(p, block):  # type: ignore[no-untyped-def]
+    def compute(p: engine.Array, block: engine.Block) -> engine.Columns:
         z = safe_log(p) if probs else block.values
-        f = objective.bind(block, z.shape[-1])
+        f = sides.bind(block, z.shape[-1])
         p, h, g = f.value_and_grad(z)
-        columns = {"p": p, "entropy": entropy_of_logits(z) * scale}
-        if of == Of.softmax:
-            columns["jacobian"] = softmax_jacobian(p)
+        columns: dict[str, engine.Column] = {"p": p, "entropy": entropy_of_logits(z) * scale}
+        if of == "softmax":
+            columns["jacobian"] = jacobian = softmax_jacobian(p)
         else:
-            if of != Of.entropy:
+            if of != "entropy":
                 columns["loss"] = h * scale
             columns["grad"] = g * scale
         if check:
-            if of == Of.softmax:
+            if of == "softmax":
                 fd = fd_gradient(softmax, z).swapaxes(-1, -2)
-                err = np.abs(fd - columns["jacobian"]).reshape(len(z), -1).max(axis=-1)
+                err = np.abs(fd - jacobian).reshape(len(z), -1).max(axis=-1)
             else:
-                err = np.abs(fd_gradient(f.value, z) * scale - columns["grad"]).max(axis=-1)
+                err = np.abs(fd_gradient(f.repeat_rows(z.shape[-1]).value, z) * scale - g * scale).max(axis=-1)
             columns["fd_max_abs_error"] = err
             run.fail(f"|grad - finite differences| > {check_tol:g}", ~(err <= check_tol), block)
         if lr is not None:
-            if of == Of.softmax:
-                raise InputError("--lr needs a scalar objective", "use --of entropy, xent or kd")
-            z_next = z - lr * columns["grad"]
+            z_next = z - lr * g * scale
             columns["z_next"] = z_next
             columns["entropy_next"] = entropy_of_logits(z_next) * scale
         return columns
 
-    raise typer.Exit(pipeline.stream(opts, compute, run=run, kind="probs" if probs else "logits"))
+    reading = engine.Reading("probs" if probs else "logits", 1.0)
+    raise typer.Exit(engine.stream(source, reading, run, compute))
 
 
 def register(app: typer.Typer) -> None:
-    app.command("grad", help=HELP, short_help="Gradients w.r.t. logits; softmax Jacobian; --check.")(
-        shared(VALUES, INPUT_PATH, FILES, TEMPERATURE, UNITS, OUTPUT, EXPLAIN)(grad)
-    )
+    app.command("grad", help=HELP, short_help="Gradients w.r.t. logits; softmax Jacobian; --check.")(command(grad))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from types import SimpleNamespace
 from typing import Annotated
 
 import typer
 
-from entcli.cli.options import CHECKS, EXPLAIN, FILES, OUTPUT, PAIR_READ, UNITS, shared
+from entcli.cli.options import Checks, Explain, Files, Output, PairReading, Units, check_order, choices, command
+from entcli.core.vocabulary import MEASURES
 
 HELP = """KL divergence KL(p||q) = sum_i p_i log(p_i / q_i) >= 0, and its relatives.
 
@@ -32,17 +31,8 @@ Examples:
 """
 
 FIELDS = ("kl", "reverse_kl", "symmetric_kl", "js_divergence", "js_distance", "cross_entropy", "entropy_p")
-class Measure(str, Enum):
-    kl = "kl"
-    tv = "tv"
-    hellinger = "hellinger"
-    bhattacharyya = "bhattacharyya"
-    bhattacharyya_coefficient = "bhattacharyya-coefficient"
-    pearson = "pearson"
-    neyman = "neyman"
-    renyi = "renyi"
-    all = "all"
-
+#: --measure: the KL family (every field of FIELDS), one measure of the catalogue, or all of them.
+MEASURE_CHOICES = ("kl", *MEASURES, "all")
 
 TITLES = {
     "kl": "KL(p‖q)",
@@ -54,7 +44,12 @@ TITLES = {
 
 
 def kl(
-    opts: SimpleNamespace,
+    files: Files,
+    reading: PairReading,
+    units: Units,
+    output: Output,
+    explain: Explain,
+    checks: Checks,
     p: Annotated[str, typer.Option("-p", "--p", metavar="SRC", help="The reference distribution(s) p.")],
     q: Annotated[str, typer.Option("-q", "--q", metavar="SRC", help="The model distribution(s) q.")],
     reverse: Annotated[bool, typer.Option("--reverse", help="Primary result KL(q||p).")] = False,
@@ -62,53 +57,53 @@ def kl(
     js: Annotated[bool, typer.Option("--js", help="Primary result the Jensen-Shannon divergence.")] = False,
     js_distance: Annotated[bool, typer.Option("--js-distance", help="Primary result sqrt(JS).")] = False,
     detail: Annotated[bool, typer.Option("--detail", help="Add per-outcome terms p log(p/q) and -p log q.")] = False,
-    measure: Annotated[Measure, typer.Option(
-        "--measure", help="kl (the KL family, default), tv, hellinger, bhattacharyya, bhattacharyya-coefficient, "
-        "pearson, neyman, renyi (order --alpha), or all.")] = Measure.kl,
+    measure: Annotated[str, typer.Option(
+        "--measure", click_type=choices(MEASURE_CHOICES), help="kl (the KL family, default), tv, hellinger, "
+        "bhattacharyya, bhattacharyya-coefficient, pearson, neyman, renyi (order --alpha), or all.")] = "kl",
     alpha: Annotated[float, typer.Option("--alpha", help="Order of the Renyi divergence (>= 0, or inf).")] = 0.5,
 ) -> None:
     import numpy as np
 
-    from entcli.cli import pairs, pipeline
+    from entcli.cli import engine
+    from entcli.cli.explain import reading_text, unit_text
     from entcli.core.divergence import cross_entropy_terms, divergence_summary, relative_entropy_terms
-    from entcli.core.measures import MEASURES
+    from entcli.core.losses import smooth_q
     from entcli.core.measures import measure as compute_measure
-    from entcli.core.units import nats_to, unit_name
     from entcli.errors import InputError
 
     chosen = [name for name, flag in (("reverse_kl", reverse), ("symmetric_kl", symmetric), ("js_divergence", js),
                                       ("js_distance", js_distance)) if flag]
     if len(chosen) > 1:
         raise InputError("choose at most one of --reverse, --symmetric, --js, --js-distance")
-    if measure not in (Measure.kl, Measure.all) and (chosen or detail):
-        raise InputError(f"--measure {measure.value} has one result", "--reverse/--js.../--detail go with --measure kl")
-    order = pipeline.check_order(alpha, "--alpha")
-    single = MEASURES.get(measure.value)
+    if measure not in ("kl", "all") and (chosen or detail):
+        raise InputError(f"--measure {measure} has one result", "--reverse/--js.../--detail go with --measure kl")
+    if reading.pairwise and detail:
+        raise InputError("--detail does not combine with --pairwise", "drop one of them")
+    order = check_order(alpha, "--alpha")
+    single = MEASURES.get(measure)
     primary = single or (chosen[0] if chosen else "kl")
-    extra = list(MEASURES) if measure == Measure.all else [measure.value] if single else []
-    base = pipeline.base_of(opts)
-    unit = unit_name(base)
-    kinds = (pairs.side_kind(opts, "p", True), pairs.side_kind(opts, "q", True))
-    pairs.one_stdin(p, q)
-    run = pipeline.Run(opts, primary, pipeline.unit_title(TITLES.get(primary, primary.replace("_", " ")), base),
-                       nonfinite_hint=" (p > 0 where q = 0); --epsilon E smooths q")
-    pipeline.explain(
-        opts, "direction: KL(p||q) = sum_i p_i log(p_i / q_i): p the reference (-p), q the model (-q); "
+    extra = list(MEASURES) if measure == "all" else [measure] if single else []
+    base, unit, epsilon, kinds = units.base, units.unit, reading.epsilon, reading.kinds
+    engine.one_stdin(p, q)
+    explain(
+        "direction: KL(p||q) = sum_i p_i log(p_i / q_i): p the reference (-p), q the model (-q); "
         "0 log(0/q) = 0; p_i > 0 = q_i gives +inf",
         "reverse_kl = KL(q||p); symmetric_kl = KL(p||q) + KL(q||p); js_divergence = KL(p||m)/2 + KL(q||m)/2, "
         "m = (p+q)/2; js_distance = sqrt(js_divergence); cross_entropy = -sum p log q = H(p) + KL(p||q)",
         f"primary result (plain output, --max/--min): {primary}",
-        f"q smoothed: q' = (q + {opts.epsilon:g}) / (1 + K * {opts.epsilon:g})" if opts.epsilon is not None else "",
-        "pairs: every p row with every q row (--pairwise)" if opts.pairwise else
+        f"q smoothed: q' = (q + {epsilon:g}) / (1 + K * {epsilon:g})" if epsilon is not None else "",
+        "pairs: every p row with every q row (--pairwise)" if reading.pairwise else
         "pairs: row i of p with row i of q; a single row pairs with every row of the other",
-        pipeline.unit_text(base), pipeline.reading_text(kinds[0], opts.temperature, opts.tol, "p"),
-        pipeline.reading_text(kinds[1], opts.temperature, opts.tol, "q"))
-    a, b = pairs.open_src(p, "-p", opts), pairs.open_src(q, "-q", opts)
-    run.names = a.names or b.names
+        unit_text(base), reading_text(kinds[0], reading.temperature, reading.tol, "p"),
+        reading_text(kinds[1], reading.temperature, reading.tol, "q"))
+    a, b = files.open_src(p, "-p"), files.open_src(q, "-q")
+    run = engine.Run(output, primary, units.title(TITLES.get(primary, primary.replace("_", " "))), checks,
+                     files.skip_invalid, nonfinite_hint=" (p > 0 where q = 0); --epsilon E smooths q",
+                     names=a.names or b.names)
 
-    def compute(sp: pairs.Side, sq: pairs.Side) -> dict:
-        qp, log_q = pairs.smoothed(sq, opts.epsilon)
-        columns: dict = {}
+    def compute(sp: engine.Side, sq: engine.Side) -> engine.Columns:
+        qp, log_q = (sq.p, sq.log_p) if epsilon is None else (smooth_q(sq.p, epsilon), None)
+        columns: dict[str, engine.Column] = {}
         if not single:
             fields = divergence_summary(sp.p, qp, base, sp.log_p, log_q)
             columns.update({name: fields[name] for name in FIELDS})
@@ -117,23 +112,19 @@ def kl(
             if name == "renyi":
                 columns["alpha"] = np.full_like(columns[MEASURES[name]], order)
         columns["unit"] = unit
-        if opts.epsilon is not None:
-            columns["epsilon"] = np.full_like(columns[primary], opts.epsilon)
+        if epsilon is not None:
+            columns["epsilon"] = np.full_like(columns[primary], epsilon)
         if detail:
-            columns["kl_terms"] = relative_entropy_terms(sp.p, qp, sp.log_p, log_q) * nats_to(base)
-            columns["xent_terms"] = cross_entropy_terms(sp.p, qp, log_q) * nats_to(base)
+            columns["kl_terms"] = relative_entropy_terms(sp.p, qp, sp.log_p, log_q) * units.scale
+            columns["xent_terms"] = cross_entropy_terms(sp.p, qp, log_q) * units.scale
         return columns
 
-    if opts.pairwise:
-        if detail:
-            raise InputError("--detail does not combine with --pairwise", "drop one of them")
-        results = pairs.pairwise(a, b, kinds, opts, run, compute)
+    if reading.pairwise:
+        results = engine.pairwise(a, b, kinds, reading, run, compute)
     else:
-        results = ((compute(sp, sq), rows) for sp, sq, rows in pairs.checked_pairs(a, b, kinds, opts, run))
-    raise typer.Exit(pipeline.emit(opts, run, results))
+        results = ((compute(sp, sq), rows) for sp, sq, rows in engine.checked_pairs(a, b, kinds, reading, run))
+    raise typer.Exit(engine.emit(run, results))
 
 
 def register(app: typer.Typer) -> None:
-    app.command("kl", help=HELP, short_help="KL(p||q), reverse, symmetric, Jensen-Shannon.")(
-        shared(FILES, PAIR_READ, UNITS, OUTPUT, EXPLAIN, CHECKS)(kl)
-    )
+    app.command("kl", help=HELP, short_help="KL(p||q), reverse, symmetric, Jensen-Shannon.")(command(kl))

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
-from types import SimpleNamespace
-from typing import Annotated, Optional
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from entcli.cli.options import EXPLAIN, INPUT, OUTPUT, READ, UNITS, VALUES, shared
+from entcli.cli.options import Explain, Input, Output, Reading, Units, choices, command
+from entcli.core.vocabulary import NORMALIZE_METHODS
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 HELP = """Entropy normalisation: find gamma > 0 so that p^gamma / sum p^gamma has the target entropy.
 
@@ -34,13 +38,12 @@ Examples:
 """
 
 
-class Method(str, Enum):
-    robust = "robust"
-    published = "published"
-
-
 def normalize(
-    opts: SimpleNamespace,
+    source: Input,
+    reading: Reading,
+    units: Units,
+    output: Output,
+    explain: Explain,
     target: Annotated[Optional[float], typer.Option("--target", metavar="H", help="Target entropy (chosen unit).")]
     = None,
     ratio: Annotated[Optional[float], typer.Option(
@@ -51,17 +54,17 @@ def normalize(
         "--solve-tol", help="Stop when |H - target| <= this (nats). (--tol is the input sum check.)")] = 1e-12,
     max_iter: Annotated[int, typer.Option("--max-iter", help="Hard cap on solver iterations.")] = 200,
     trace: Annotated[bool, typer.Option("--trace", help="Print each iteration for the first row (stderr).")] = False,
-    method: Annotated[Method, typer.Option("--method", help="robust (ours) or published (for comparison).")]
-    = Method.robust,
+    method: Annotated[str, typer.Option("--method", click_type=choices(NORMALIZE_METHODS),
+                                        help="robust (ours) or published (for comparison).")] = "robust",
 ) -> None:
     import math
 
     import numpy as np
 
-    from entcli.cli import pipeline
+    from entcli.cli import engine
+    from entcli.cli.explain import reading_text, unit_text
     from entcli.core.logits import log_softmax
     from entcli.core.normalize import entropy_range, normalize_entropy, normalize_entropy_published
-    from entcli.core.units import nats_to, unit_name
     from entcli.errors import InputError
 
     given = [name for name, v in (("--target", target), ("--ratio", ratio), ("--perplexity", perplexity))
@@ -74,22 +77,19 @@ def normalize(
         raise InputError(f"--perplexity must be >= 1, got {perplexity}")
     if not solve_tol > 0 or max_iter < 1:
         raise InputError("--solve-tol must be > 0 and --max-iter >= 1")
-    base = pipeline.base_of(opts)
-    scale = nats_to(base)
-    kind = pipeline.kind_of(opts)
-    unit = unit_name(base)
+    scale, unit, kind = units.scale, units.unit, reading.kind
 
-    pipeline.explain(
-        opts, "p' = p^gamma / sum p^gamma over the support, computed as softmax(gamma (log p - max log p))",
+    explain(
+        "p' = p^gamma / sum p^gamma over the support, computed as softmax(gamma (log p - max log p))",
         f"target: {given[0]} " + ("H* in the chosen unit" if target is not None else
                                   "r: H* = r log K" if ratio is not None else "P: H* = log P"),
         "solver: " + ("bracketed Newton on gamma (dH/dgamma = -gamma Var_q(log p)) with bisection fallback, "
-                      f"to |H - H*| <= {solve_tol:g} nats, at most {max_iter} iterations" if method == Method.robust
+                      f"to |H - H*| <= {solve_tol:g} nats, at most {max_iter} iterations" if method == "robust"
                       else "the published iteration gamma <- 1 + (H* - H)/(H^2 - sum p (log p)^2), unguarded"),
         "temperature = " + ("T / gamma (for the logits)" if kind == "logits" else "1 / gamma"),
-        pipeline.unit_text(base), pipeline.reading_text(kind, opts.temperature, opts.tol))
+        unit_text(units.base), reading_text(kind, reading.temperature, reading.tol))
 
-    def targets(p):  # type: ignore[no-untyped-def]
+    def targets(p: engine.Array) -> engine.Array:
         """The target in nats for each row."""
         if target is not None:
             return np.full(len(p), target / scale)
@@ -97,10 +97,10 @@ def normalize(
             return np.full(len(p), math.log(perplexity))
         return np.full(len(p), ratio * math.log(p.shape[-1]))
 
-    def logs(p, block):  # type: ignore[no-untyped-def]
-        return log_softmax(block.values, opts.temperature) if kind == "logits" else None
+    def logs(block: engine.Block) -> engine.Array | None:
+        return log_softmax(block.values, reading.temperature) if kind == "logits" else None
 
-    def reachable(p, block):  # type: ignore[no-untyped-def]
+    def reachable(p: engine.Array, block: engine.Block) -> tuple[NDArray[np.bool_], Callable[[int], tuple[str, str]]]:
         ok = ~np.isnan(p).any(axis=-1)
         h_min, h_max = entropy_range(np.where(ok[:, None], p, 1.0), None)
         t = targets(p)
@@ -119,33 +119,28 @@ def normalize(
 
         return bad, explain
 
-    state = {"traced": False, "failed": False}  # the trace is of the first row; a failure makes the exit code 1
+    run = engine.Run(output, "p", units.title("Entropy normalisation"), skip_invalid=source.skip_invalid)
+    traced = False  # the trace is of the first row
 
-    def compute(p, block):  # type: ignore[no-untyped-def]
+    def compute(p: engine.Array, block: engine.Block) -> engine.Columns:
+        nonlocal traced
         t = targets(p)
-        if method == Method.published:
+        if method == "published":
             r = normalize_entropy_published(p, t, tol=solve_tol, max_iter=max_iter, trace=trace)
         else:
-            r = normalize_entropy(p, t, log_p=logs(p, block), tol=solve_tol, max_iter=max_iter, trace=trace)
-        if trace and not state["traced"]:
-            state["traced"] = True
-            _print_trace(r.trace, t[0], scale, unit, method.value)
-        failed = ~r.converged
-        if failed.any():
-            rows = block.row_numbers()[failed]
-            why = "the published iteration failed (gamma <= 0, NaN or overflow) or did not converge" \
-                if method == Method.published else f"not converged within --max-iter {max_iter}"
-            print(f"warning: {why} in rows {', '.join(map(str, rows[:10].tolist()))}", file=sys.stderr)
-            state["failed"] = True
+            r = normalize_entropy(p, t, log_p=logs(block), tol=solve_tol, max_iter=max_iter, trace=trace)
+        if trace and not traced:
+            traced = True
+            _print_trace(r.trace, t[0], scale, unit, method)
+        why = "the published iteration failed (gamma <= 0, NaN or overflow) or did not converge" \
+            if method == "published" else f"not converged within --max-iter {max_iter}"
+        run.fail(why, ~r.converged, block, prefix="warning")
         with np.errstate(divide="ignore"):
-            temperature = (opts.temperature if kind == "logits" else 1.0) / r.gamma
+            temperature = (reading.temperature if kind == "logits" else 1.0) / r.gamma
         return {"p": r.p, "gamma": r.gamma, "temperature": temperature, "entropy": r.entropy * scale,
                 "target": t * scale, "iterations": r.iterations, "unit": unit}
 
-    code = pipeline.stream(opts, compute, primary="p", kind=kind,
-                           title=pipeline.unit_title("Entropy normalisation", base),
-                           check=reachable if method == Method.robust else None)
-    raise typer.Exit(max(code, 1 if state["failed"] else 0))
+    raise typer.Exit(engine.stream(source, reading, run, compute, check=reachable if method == "robust" else None))
 
 
 def _print_trace(steps: list, target: float, scale: float, unit: str, method: str) -> None:
@@ -157,5 +152,4 @@ def _print_trace(steps: list, target: float, scale: float, unit: str, method: st
 
 def register(app: typer.Typer) -> None:
     app.command("normalize", help=HELP, short_help="Power transform p^gamma to a target entropy.")(
-        shared(VALUES, INPUT, READ, UNITS, OUTPUT, EXPLAIN)(normalize)
-    )
+        command(normalize))

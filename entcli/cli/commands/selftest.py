@@ -5,12 +5,11 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Annotated
 
 import typer
 
-from entcli.cli.options import OUTPUT, shared
+from entcli.cli.options import Output, command
 
 HELP = """Replay published reference values through the same code paths the commands use.
 
@@ -118,68 +117,56 @@ def _extract(c: Case, out: str) -> list[float]:
     return [float(v) for v in value] if isinstance(value, list) else [float(value)]
 
 
-def selftest(opts: SimpleNamespace,
+def selftest(output: Output,
              verbose: Annotated[bool, typer.Option("--verbose", help="Show each case's command line.")] = False
              ) -> None:
     import contextlib
+    import dataclasses
     import io
 
     import numpy as np
 
-    from entcli.cli import pipeline
     from entcli.cli.app import run
-    from entcli.io.render import Writer
+    from entcli.cli.options import current_environment
+    from entcli.io.output import output_stream
 
+    env = dataclasses.replace(current_environment(), stdin=None, stdin_isatty=False, stdout_isatty=False)
     rows = []
     for c in CASES:
         buf, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(err):
-            code = run([*c.args, "-o", "jsonl"])
+            code = run([*c.args, "-o", "jsonl"], env=env)
         try:
             got = _extract(c, buf.getvalue()) if code == 0 else []
         except (ValueError, KeyError, IndexError, TypeError):
             got = []
         ok = len(got) == len(c.expected) and all(abs(g - e) <= c.tol for g, e in zip(got, c.expected, strict=True))
-        rows.append((c.what, c.source, " ".join(["entcli", *c.args]), list(c.expected), got, c.tol, ok))
-    fmt = pipeline.output_format(opts)
-    width = max(len(r[3]) for r in rows)
+        rows.append((c.what, c.source, " ".join(["entcli", *c.args]), list(c.expected), got, ok))
+    failed = sum(not r[-1] for r in rows)
+    if output.format == "table":
+        from entcli.io.tables import print_selftest
 
-    def pad(values: list[float]) -> np.ndarray:
-        return np.array([list(v) + [np.nan] * (width - len(v)) for v in values], dtype=np.float64)
+        with output_stream(output.path) as out:
+            print_selftest(out, rows, output.color, verbose)
+    else:
+        from entcli.cli import engine
 
-    columns = {"case": np.arange(1, len(rows) + 1), "expected": pad([r[3] for r in rows]),
-               "got": pad([r[4] if r[4] else [np.nan] for r in rows]), "tolerance": np.array([r[5] for r in rows]),
-               "passed": np.array([r[6] for r in rows], dtype=np.int64)}
-    with pipeline.output_stream(opts.output) as out:
-        if fmt == "table":
-            _table(out, rows, pipeline.use_color(opts), verbose)
-        else:
-            writer = Writer(fmt, out, "passed", digits=opts.digits, title="selftest")
-            writer.write(columns)
-            writer.close()
-            for i, r in enumerate(rows, 1):
-                print(f"case {i}: {r[0]} [{r[1]}]" + (f": {r[2]}" if verbose else ""), file=sys.stderr)
-    failed = sum(not r[6] for r in rows)
+        width = max(len(r[3]) for r in rows)
+
+        def pad(values: list[list[float]]) -> np.ndarray:
+            return np.array([list(v) + [np.nan] * (width - len(v)) for v in values], dtype=np.float64)
+
+        columns = {"case": np.arange(1, len(rows) + 1), "expected": pad([r[3] for r in rows]),
+                   "got": pad([r[4] if r[4] else [np.nan] for r in rows]),
+                   "tolerance": np.array([c.tol for c in CASES]),
+                   "passed": np.array([r[-1] for r in rows], dtype=np.int64)}
+        engine.emit(engine.Run(output, "passed", "selftest"), engine.single(columns))
+        for i, r in enumerate(rows, 1):
+            print(f"case {i}: {r[0]} [{r[1]}]" + (f": {r[2]}" if verbose else ""), file=sys.stderr)
     print(f"selftest: {len(rows) - failed} passed, {failed} failed", file=sys.stderr)
     raise typer.Exit(1 if failed else 0)
 
 
-def _table(out, rows, color: bool, verbose: bool) -> None:  # type: ignore[no-untyped-def]
-    from rich.table import Table
-
-    from entcli.io.tables import console
-
-    table = Table(title="entcli selftest: published reference values", title_justify="left")
-    for name in ("#", "case", "source", "expected", "got", "result"):
-        table.add_column(name, overflow="fold")
-    for i, (what, source, cmd, expected, got, _tol, ok) in enumerate(rows, 1):
-        table.add_row(str(i), what + (f"\n{cmd}" if verbose else ""), source,
-                      ", ".join(f"{v:.10g}" for v in expected), ", ".join(f"{v:.10g}" for v in got) or "-",
-                      "pass" if ok else "FAIL")
-    console(out, color).print(table)
-
-
 def register(app: typer.Typer) -> None:
     app.command("selftest", help=HELP, short_help="Replay published reference values; exit 1 on a mismatch.")(
-        shared(OUTPUT)(selftest)
-    )
+        command(selftest))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from types import SimpleNamespace
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
-from entcli.cli.options import EXPLAIN, FILES, INPUT_PATH, OUTPUT, TEMPERATURE, UNITS, VALUES, shared
+from entcli.cli.options import Explain, Input, Output, Temperature, Units, choices, command
+from entcli.core.vocabulary import OBJECTIVES
 
 HELP = """Gradient descent on logits, step by step: z <- z - lr * grad f(z), from step 0 (the start).
 
@@ -32,21 +31,20 @@ Examples:
 """
 
 
-class ObjectiveName(str, Enum):
-    entropy = "entropy"
-    xent = "xent"
-    kd = "kd"
-
-
 def simulate(
-    opts: SimpleNamespace,
+    source: Input,
+    temperature: Temperature,
+    units: Units,
+    output: Output,
+    explain: Explain,
     logits: Annotated[Optional[str], typer.Option(
         "--logits", metavar="SRC", help="Start logits (numbers or a file), as an alternative to VALUES/-i.")] = None,
     probs: Annotated[bool, typer.Option("--probs", help="The start values are probabilities: z = log p.")] = False,
     lr: Annotated[float, typer.Option("--lr", metavar="ETA", help="Learning rate (>= 0).")] = 0.5,
     steps: Annotated[int, typer.Option("--steps", help="Number of updates (>= 0).")] = 20,
     maximize: Annotated[bool, typer.Option("--maximize", help="Gradient ascent instead of descent.")] = False,
-    objective: Annotated[ObjectiveName, typer.Option("--objective", help="What to descend.")] = ObjectiveName.entropy,
+    objective: Annotated[str, typer.Option("--objective", click_type=choices(OBJECTIVES), help="What to descend.")]
+    = "entropy",
     target: Annotated[Optional[str], typer.Option(
         "--target", metavar="SRC", help="For --objective xent: a class index or a distribution.")] = None,
     teacher: Annotated[Optional[str], typer.Option(
@@ -57,17 +55,20 @@ def simulate(
     plot: Annotated[Optional[str], typer.Option(
         "--plot", metavar="FILE", help="Write the four-panel figure (.png, .svg, .pdf) of the first row.")] = None,
 ) -> None:
+    import dataclasses
+    import math
     import sys
 
     import numpy as np
 
-    from entcli.cli import pipeline
-    from entcli.cli.objectives import objective_for
+    from entcli.cli import engine
+    from entcli.cli.explain import unit_text
+    from entcli.cli.objectives import side_inputs
     from entcli.core.dynamics import REFERENCE_LOGITS
     from entcli.core.dynamics import simulate as run_simulation
     from entcli.core.shannon import safe_log
-    from entcli.core.units import nats_to, unit_name
     from entcli.errors import InputError
+    from entcli.io.readers import looks_numeric
 
     if steps < 0:
         raise InputError(f"--steps must be >= 0, got {steps}")
@@ -75,51 +76,50 @@ def simulate(
         raise InputError(f"--lr must be finite and >= 0, got {lr}")
     if every < 1:
         raise InputError(f"--every must be >= 1, got {every}")
+    if until is not None and math.isnan(until):
+        raise InputError("--until must be a number, got nan")
     if plot is not None:
         from entcli.io.plots import check_plot_target
 
         check_plot_target(plot)
-    if opts.temperature != 1.0 and objective != ObjectiveName.kd:
+    t = temperature.temperature
+    if t != 1.0 and objective != "kd":
         raise InputError("-T/--temperature applies to --objective kd")
     if logits is not None:
-        if opts.values or opts.input is not None:
+        if source.values or source.path is not None:
             raise InputError("give the start logits once: --logits, VALUES or -i")
         # --logits SRC: numbers are the start values; a path or - is read like -i.
-        opts.values = [logits] if _numeric(logits) else None
-        opts.input = None if opts.values else logits
-    if not opts.values and opts.input is None:
-        opts.values = [",".join(map(str, REFERENCE_LOGITS))]
-    base = pipeline.base_of(opts)
-    scale = nats_to(base)
-    goal = objective_for(objective.value, target, teacher, opts, False)
+        numeric = looks_numeric(logits)
+        source = dataclasses.replace(source, values=(logits,) if numeric else None, path=None if numeric else logits)
+    from_file = source.path is not None
+    if not source.values and source.path is None:
+        source = dataclasses.replace(source, values=(",".join(map(str, REFERENCE_LOGITS)),))
+    scale = units.scale
+    goal = side_inputs(objective, target, teacher, source.files, source.path, t, False)
     until_nats = until / scale if until is not None else None
     sign = "+" if maximize else "-"
-    pipeline.explain(
-        opts, f"update: z <- z {sign} {lr:g} * grad f(z), {steps} steps; step 0 is the start",
-        {"entropy": "f = H(softmax(z)), grad = -p (log p + H)" + (" (descent: z + lr p (log p + H))" if not maximize
-                                                                    else ""),
-         "xent": "f = H(y, softmax(z)), grad = softmax(z) - y",
-         "kd": f"f = H(softmax(v/T), softmax(z/T)), grad = (1/T)(softmax(z/T) - softmax(v/T)), T = {opts.temperature:g}"
-         }[objective.value],
+    explain(
+        f"update: z <- z {sign} {lr:g} * grad f(z), {steps} steps; step 0 is the start",
+        OBJECTIVES[objective] + (" (descent: z + lr p (log p + H))" if objective == "entropy" and not maximize
+                                 else "") + (f", T = {t:g}" if objective == "kd" else ""),
         f"stop a row when its entropy {'>=' if maximize else '<='} {until:g}" if until is not None else "",
-        "grad_norm = |grad f(z)|_2 at that step", pipeline.unit_text(base))
-    shown: dict = {}
+        "grad_norm = |grad f(z)|_2 at that step", unit_text(units.base))
+    shown: dict[str, Any] = {}
 
-    def compute(p, block):  # type: ignore[no-untyped-def]
+    def compute(p: engine.Array, block: engine.Block) -> engine.Columns:
         z0 = safe_log(p) if probs else block.values
-        bound = goal.bind(block, z0.shape[-1])
-        h = run_simulation(z0, lr, steps, objective=objective.value, maximize=maximize, target=bound.target,
-                           teacher=bound.teacher, temperature=opts.temperature, until=until_nats)
+        h = run_simulation(z0, lr, steps, objective=goal.bind(block, z0.shape[-1]), maximize=maximize,
+                           until=until_nats)
         n_steps, n_rows = h.entropy.shape
         grid = np.arange(n_steps)[None, :]
         keep = (grid <= h.last[:, None]) & ((grid % every == 0) | (grid == h.last[:, None]))
         rows, when = np.nonzero(keep)
-        columns = {}
-        if len(block.values) > 1 or block.start > 0 or opts.input is not None:
+        columns: dict[str, engine.Column] = {}
+        if len(block.values) > 1 or block.start > 0 or from_file:
             columns["row"] = block.row_numbers()[rows]
         columns["step"] = when
         columns["entropy"] = h.entropy[when, rows] * scale
-        if objective != ObjectiveName.entropy:
+        if objective != "entropy":
             columns["loss"] = h.objective[when, rows] * scale
         columns.update(max_p=h.max_p[when, rows], grad_norm=h.grad_norm[when, rows] * scale, p=h.p[when, rows],
                        z=h.z[when, rows])
@@ -129,54 +129,32 @@ def simulate(
                          k=z0.shape[-1])
         return columns
 
-    run_title = pipeline.unit_title(("Entropy maximisation" if maximize else "Entropy minimisation")
-                                    if objective == ObjectiveName.entropy else f"Descent on {objective.value}", base)
-    fmt = pipeline.output_format(opts)
-    code = pipeline.stream(opts, compute, primary="entropy", title=f"{run_title}, lr = {lr:g}",
-                           kind="probs" if probs else "logits")
-    if shown and fmt == "table":
-        _charts(shown, run_title, base, pipeline.use_color(opts))
-    if plot is not None and shown:
-        from entcli.io.plots import plot_history
+    what = ("Entropy maximisation" if maximize else "Entropy minimisation") if objective == "entropy" \
+        else f"Descent on {objective}"
+    run_title = units.title(what)
+    run = engine.Run(output, "entropy", f"{run_title}, lr = {lr:g}", skip_invalid=source.skip_invalid)
+    code = engine.stream(source, engine.Reading("probs" if probs else "logits"), run, compute)
+    if shown:
+        k = shown["k"]
+        names = [f"p{j + 1}" for j in range(k)]
+        max_entropy = math.log(k) * scale if k > 1 else 1.0
+        if output.format == "table":
+            import shutil
 
-        names = _names(opts, shown["k"])
-        plot_history(plot, shown["steps"], shown["p"], shown["entropy"], shown["z"], names,
-                     f"{run_title}, lr = {lr:g}", unit_name(base), float(np.log(shown["k"]) * scale))
-        print(f"wrote {plot}", file=sys.stderr)
+            from entcli.io.charts import print_history_charts
+
+            width = min(100, shutil.get_terminal_size((80, 24)).columns)
+            print_history_charts(sys.stdout, run_title, shown["steps"], shown["entropy"], shown["p"], max_entropy,
+                                 names, width, output.color)
+        if plot is not None:
+            from entcli.io.plots import plot_history
+
+            plot_history(plot, shown["steps"], shown["p"], shown["entropy"], shown["z"], names,
+                         f"{run_title}, lr = {lr:g}", units.unit, float(np.log(k) * scale))
+            print(f"wrote {plot}", file=sys.stderr)
     raise typer.Exit(code)
-
-
-def _numeric(text: str) -> bool:
-    from entcli.io.readers import looks_numeric
-
-    return looks_numeric(text)
-
-
-def _names(opts: SimpleNamespace, k: int) -> list[str]:
-    return [f"p{j + 1}" for j in range(k)]
-
-
-def _charts(shown: dict, title: str, base: float, color: bool) -> None:
-    import math
-    import shutil
-    import sys
-
-    from entcli.io.charts import chart_lines
-    from entcli.io.tables import console
-
-    width = min(100, shutil.get_terminal_size((80, 24)).columns)
-    k = shown["k"]
-    series = [("entropy", shown["entropy"], 0.0, math.log(k) / math.log(base) if k > 1 else 1.0)]
-    series += [(f"p{j + 1}", shown["p"][:, j], 0.0, 1.0) for j in range(min(k, 12))]
-    out = console(sys.stdout, color)
-    out.print(f"\n{title}: first row, steps {shown['steps'][0]}..{shown['steps'][-1]}", highlight=False)
-    for line in chart_lines(series, width=width):
-        out.print(line, highlight=False, markup=False)
-    if k > 12:
-        out.print(f"({k - 12} more classes not charted)")
 
 
 def register(app: typer.Typer) -> None:
     app.command("simulate", help=HELP, short_help="Entropy minimisation by gradient descent, step by step.")(
-        shared(VALUES, INPUT_PATH, FILES, TEMPERATURE, UNITS, OUTPUT, EXPLAIN)(simulate)
-    )
+        command(simulate))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Annotated
 
 import typer
 
-from entcli.cli.options import EXPLAIN, INPUT, OUTPUT, TEMPERATURE, VALUES, shared
+from entcli.cli.options import Explain, Input, Output, Temperature, command
 
 HELP = """Softmax p_j = exp(z_j/T) / sum_k exp(z_k/T) of logits z, computed stably.
 
@@ -24,27 +23,29 @@ Examples:
 
 
 def softmax(
-    opts: SimpleNamespace,
+    source: Input,
+    temperature: Temperature,
+    output: Output,
+    explain: Explain,
     log: Annotated[bool, typer.Option("--log", help="Add log_p, the log-softmax (nats).")] = False,
 ) -> None:
-    from entcli.cli import pipeline
+    from entcli.cli import engine
     from entcli.core.logits import log_softmax
 
-    pipeline.explain(opts, f"p_j = exp(z_j/T - logsumexp(z/T)) with T = {opts.temperature:g}; "
-                     "logsumexp(x) = m + log sum exp(x - m), m = max x (no overflow); -inf is p = 0",
-                     "log_p = z/T - logsumexp(z/T) (nats), not log(p)" if log else "")
+    t = temperature.temperature
+    explain(f"p_j = exp(z_j/T - logsumexp(z/T)) with T = {t:g}; "
+            "logsumexp(x) = m + log sum exp(x - m), m = max x (no overflow); -inf is p = 0",
+            "log_p = z/T - logsumexp(z/T) (nats), not log(p)" if log else "")
 
-    def compute(p, block):  # type: ignore[no-untyped-def]
-        columns = {"p": p}
+    def compute(p: engine.Array, block: engine.Block) -> engine.Columns:
+        columns: dict[str, engine.Column] = {"p": p}
         if log:
-            columns["log_p"] = log_softmax(block.values, opts.temperature)
+            columns["log_p"] = log_softmax(block.values, t)
         return columns
 
-    code = pipeline.stream(opts, compute, primary="p", title=f"Softmax (T = {opts.temperature:g})", kind="logits")
-    raise typer.Exit(code)
+    run = engine.Run(output, "p", f"Softmax (T = {t:g})", skip_invalid=source.skip_invalid)
+    raise typer.Exit(engine.stream(source, engine.Reading("logits", t), run, compute))
 
 
 def register(app: typer.Typer) -> None:
-    app.command("softmax", help=HELP, short_help="Probabilities from logits: softmax, log-softmax.")(
-        shared(VALUES, INPUT, TEMPERATURE, OUTPUT, EXPLAIN)(softmax)
-    )
+    app.command("softmax", help=HELP, short_help="Probabilities from logits: softmax, log-softmax.")(command(softmax))

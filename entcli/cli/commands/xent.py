@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from types import SimpleNamespace
 from typing import Annotated, Optional
 
 import typer
 
-from entcli.cli.options import CHECKS, EXPLAIN, FILES, OUTPUT, PAIR_READ, UNITS, shared
+from entcli.cli.options import Checks, Explain, Files, Output, TargetReading, Units, choices, command
+from entcli.core.vocabulary import REDUCTIONS
 
 HELP = """Cross-entropy H(p, q) = -sum_i p_i log q_i = H(p) + KL(p||q): the cost of coding p with a code for q.
 
@@ -33,14 +32,13 @@ Examples:
 """
 
 
-class Reduction(str, Enum):
-    none = "none"
-    mean = "mean"
-    sum = "sum"
-
-
 def xent(
-    opts: SimpleNamespace,
+    files: Files,
+    reading: TargetReading,
+    units: Units,
+    output: Output,
+    explain: Explain,
+    checks: Checks,
     q: Annotated[str, typer.Option("-q", "--q", metavar="SRC", help="The model's prediction(s) q.")],
     p: Annotated[Optional[str], typer.Option("-p", "--p", metavar="SRC", help="The target distribution(s) p.")] = None,
     target: Annotated[Optional[str], typer.Option(
@@ -55,9 +53,10 @@ def xent(
     ignore_index: Annotated[Optional[int], typer.Option(
         "--ignore-index", metavar="N", help="Rows whose label is N have loss 0 and are not counted in the mean.",
     )] = None,
-    reduction: Annotated[Reduction, typer.Option(
-        "--reduction", help="none: one result per row; mean or sum: one object for the batch.",
-    )] = Reduction.none,
+    reduction: Annotated[str, typer.Option(
+        "--reduction", click_type=choices(REDUCTIONS), help="none: one result per row; mean or sum: one object for "
+        "the batch.",
+    )] = "none",
     binary: Annotated[bool, typer.Option(
         "--binary", help="Binary cross-entropy: one probability (or logit) and one label per row.",
     )] = False,
@@ -66,9 +65,9 @@ def xent(
     )] = 1.0,
     detail: Annotated[bool, typer.Option("--detail", help="Add per-outcome terms -p log q.")] = False,
 ) -> None:
-    from entcli.cli import pairs, pipeline
-    from entcli.cli.crossentropy import Settings, results
-    from entcli.core.units import unit_name
+    from entcli.cli import engine
+    from entcli.cli.crossentropy import XentSettings, results
+    from entcli.cli.explain import reading_text, unit_text
     from entcli.errors import InputError
 
     if (p is None) == (target is None):
@@ -77,22 +76,16 @@ def xent(
         raise InputError(f"--label-smoothing must be in [0, 1], got {label_smoothing}")
     if not pos_weight > 0:
         raise InputError(f"--pos-weight must be > 0, got {pos_weight}")
-    if binary and (weight is not None or label_smoothing or ignore_index is not None or opts.pairwise):
+    if binary and (weight is not None or label_smoothing or ignore_index is not None or reading.pairwise):
         raise InputError("--binary does not combine with --weight, --label-smoothing, --ignore-index or --pairwise")
     if ignore_index is not None and target is None:
         raise InputError("--ignore-index applies to --target labels")
-    if opts.pairwise and (target is not None or reduction != Reduction.none):
+    if reading.pairwise and (target is not None or reduction != "none"):
         raise InputError("--pairwise compares -p rows with -q rows, one result per pair",
                          "drop --target/--reduction, or --pairwise")
-    base = pipeline.base_of(opts)
-    settings = Settings(
-        base=base, unit=unit_name(base), q_kind=pairs.side_kind(opts, "q", True),
-        p_kind=pairs.side_kind(opts, "p", False), labels=target is not None, binary=binary,
-        label_smoothing=label_smoothing, ignore_index=ignore_index, reduction=reduction.value,
-        pos_weight=pos_weight, detail=detail,
-    )
-    pipeline.explain(
-        opts,
+    settings = XentSettings(labels=target is not None, binary=binary, label_smoothing=label_smoothing,
+                            ignore_index=ignore_index, reduction=reduction, pos_weight=pos_weight, detail=detail)
+    explain(
         "binary: loss = -[w y log q + (1 - y) log(1 - q)], w = --pos-weight "
         f"{pos_weight:g}; from logits via softplus, no clamping" if binary else
         "H(p, q) = -sum_i p_i log q_i (p the target, q the prediction) = H(p) + KL(p||q); 0 log q = 0",
@@ -101,16 +94,14 @@ def xent(
         "class weights: loss_n = -sum_k w_k p_k log q_k; mean divides by sum_n w_(label n) for labels, by N for "
         "distributions" if weight is not None else "",
         f"ignore_index {ignore_index}: those rows have loss 0 and are not counted" if ignore_index is not None else "",
-        f"reduction: {reduction.value}" + (" (one object for the batch)" if reduction != Reduction.none else ""),
-        pipeline.unit_text(base), pipeline.reading_text(settings.q_kind, opts.temperature, opts.tol, "q"))
-    pairs.one_stdin(p, q, target, weight)
-    run = pipeline.Run(opts, "cross_entropy", pipeline.unit_title("Cross-entropy H(p, q)", base),
-                       nonfinite_hint=" (p > 0 where q = 0); --epsilon E smooths q")
-    raise typer.Exit(pipeline.emit(opts, run, results(opts, run, settings, p if target is None else target, q,
-                                                      weight)))
+        f"reduction: {reduction}" + (" (one object for the batch)" if reduction != "none" else ""),
+        unit_text(units.base), reading_text(reading.kinds[1], reading.temperature, reading.tol, "q"))
+    engine.one_stdin(p, q, target, weight)
+    run = engine.Run(output, "cross_entropy", units.title("Cross-entropy H(p, q)"), checks, files.skip_invalid,
+                     nonfinite_hint=" (p > 0 where q = 0); --epsilon E smooths q")
+    rows = results(files, reading, units, run, settings, p if target is None else target, q, weight)
+    raise typer.Exit(engine.emit(run, rows))
 
 
 def register(app: typer.Typer) -> None:
-    app.command("xent", help=HELP, short_help="Cross-entropy H(p, q), from labels, logits, binary.")(
-        shared(FILES, PAIR_READ, UNITS, OUTPUT, EXPLAIN, CHECKS)(xent)
-    )
+    app.command("xent", help=HELP, short_help="Cross-entropy H(p, q), from labels, logits, binary.")(command(xent))

@@ -1,0 +1,371 @@
+"""The run engine: read → check → compute → write, for one input or for pairs of inputs, a block at a time.
+
+Every command's rows pass through here:
+
+1. :func:`checked` (one input) or :func:`checked_pairs` / :func:`pairwise` (two) read blocks of rows from
+   :mod:`entcli.io` and turn them into distributions with :func:`entcli.core.distributions.to_probabilities`;
+   :func:`screened` is the one place that handles a bad row: the rows before it go on (so they are written),
+   then its error is raised, or under ``--skip-invalid`` it is reported and dropped.
+2. The command's compute function (core formulas only) turns a block into result columns.
+3. :func:`emit` writes each block as it comes (:class:`entcli.io.render.Writer`) and tallies it in the
+   :class:`Run`: ``--max``/``--min`` checks, non-finite results, skipped rows and any other failure a command
+   reports (``grad --check``, ``normalize``'s non-convergence). :meth:`Run.finish` prints the end-of-run
+   messages and is the one place that sets the exit code.
+
+Memory stays bounded by a block (pairwise: by :data:`PAIRWISE_CELLS`).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import IO, TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from entcli.cli.options import Checks, Files, Input, Output, PairReading, Reading
+from entcli.core.distributions import Kind, Problem, describe_problem, to_probabilities
+from entcli.core.logits import log_softmax
+from entcli.errors import ExitCode, InputError
+from entcli.io.blocks import Block, Source, aligned, iter_blocks
+from entcli.io.numbers import Column, Columns
+
+#: How many row numbers a message lists before it says "and N more".
+LISTED_ROWS = 10
+#: Pairwise results are computed for this many (p row, q row, outcome) triples at a time at most.
+PAIRWISE_CELLS = 1 << 22
+
+Array = NDArray[np.float64]
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------------- tallies and the exit code
+
+
+@dataclass
+class RowTally:
+    """Row numbers (the first few) and a count, for one message at the end of a run."""
+
+    rows: list[int] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, numbers: NDArray[np.intp]) -> None:
+        self.count += len(numbers)
+        room = LISTED_ROWS - len(self.rows)
+        if room > 0:
+            self.rows += [int(r) for r in numbers[:room]]
+
+    def text(self) -> str:
+        listed = ", ".join(map(str, self.rows))
+        more = f" and {self.count - len(self.rows)} more" if self.count > len(self.rows) else ""
+        return f"row{'s' if self.count > 1 else ''} {listed}{more}"
+
+
+@dataclass
+class Run:
+    """One command's run: where results go, which checks apply, and what to report at the end.
+
+    ``primary`` is the field plain output prints and ``--max``/``--min`` test; ``names`` label the outcomes
+    (from the input's header); ``matrix_width`` is set by :func:`pairwise` (M q rows per p row).
+    """
+
+    output: Output
+    primary: str
+    title: str = ""
+    checks: Checks = field(default_factory=Checks)
+    skip_invalid: bool = False
+    nonfinite_hint: str = ""
+    names: list[str] | None = None
+    matrix_width: int | None = None
+    skipped: int = 0
+    nonfinite: RowTally = field(default_factory=RowTally)
+    #: failures by message ("check failed: entropy > 0.5", "warning: not converged ..."), each with its rows
+    failed: dict[str, RowTally] = field(default_factory=dict)
+
+    def skip(self, message: str) -> None:
+        """Report a skipped row now (stderr) and count it for the exit code."""
+        self.skipped += 1
+        print(f"skipped: {message}", file=sys.stderr)
+
+    def observe(self, column: Column, block: Block) -> None:
+        """Tally the primary results of a block against --max/--min and for non-finite values."""
+        values = np.asarray(column, dtype=np.float64)
+        if values.ndim > 1:
+            values = values.reshape(len(values), -1).max(axis=1)
+        nonfinite = ~np.isfinite(values)
+        if nonfinite.any():
+            self.nonfinite.add(block.row_numbers()[nonfinite])
+        if self.checks.max is not None:
+            self.fail(f"{self.primary} > {self.checks.max}", ~(values <= self.checks.max), block)
+        if self.checks.min is not None:
+            self.fail(f"{self.primary} < {self.checks.min}", ~(values >= self.checks.min), block)
+
+    def fail(self, what: str, mask: NDArray[np.bool_], block: Block, prefix: str = "check failed") -> None:
+        """Tally the rows of ``block`` where ``mask`` is set as failing ``what``: exit 1, rows named at the end."""
+        if mask.any():  # row numbers only when some row has to be named
+            self.failed.setdefault(f"{prefix}: {what}", RowTally()).add(block.row_numbers()[mask])
+
+    def finish(self) -> ExitCode:
+        """Print the end-of-run messages and return the exit code."""
+        code = ExitCode.OK
+        if self.nonfinite.count:
+            print(f"warning: {self.primary} is not finite in {self.nonfinite.text()}{self.nonfinite_hint}",
+                  file=sys.stderr)
+        for what, tally in self.failed.items():
+            print(f"{what} in {tally.text()}", file=sys.stderr)
+            code = ExitCode.CHECK_FAILED
+        if self.skipped:
+            print(f"skipped {self.skipped} invalid row(s)", file=sys.stderr)
+            code = ExitCode.CHECK_FAILED
+        return code
+
+
+# --------------------------------------------------------------------------- bad rows
+
+
+#: Advice for each reason a row is not usable; ``{flags}`` is filled with the options the command offers.
+_HINTS: dict[str, str] = {
+    "empty": "every row needs at least one number",
+    "bad_logit": "logits must be finite or -inf (probability 0)",
+    "no_finite_logit": "at least one logit must be finite",
+    "not_finite": "every value must be a finite number",
+    "overflow": "scale the values down",
+    "no_mass": "a distribution needs some mass; drop or fix the row",
+}
+_VALUE_HINTS = {"reals": "NaN has no meaning here", "bernoulli": "use --logits if these are logits",
+                "labels": "labels are 0-based class indices"}
+
+
+def hint_for(problem: Problem, kind: Kind, flags: frozenset[str], side: str = "") -> str:
+    """What to try for a row with ``problem``, naming only options of ``flags`` (those the command has).
+
+    ``side`` ('p' or 'q') picks the per-side spelling of a two-input command (``--q-logits``).
+    """
+    def offered(flag: str) -> str | None:
+        for name in (f"--{side}-{flag[2:]}" if side else "", flag):
+            if name in flags:
+                return name
+        return None
+
+    if problem.reason == "bad_value":
+        return _VALUE_HINTS.get(kind, "")
+    if problem.reason == "negative":
+        if kind == "counts":
+            return "counts must be >= 0"
+        logits = offered("--logits")
+        return f"use {logits} if these are logits" if logits else "probabilities must be >= 0"
+    if problem.reason == "sum_off":
+        advice = [f"use {f} to divide by the sum" for f in [offered("--renormalize")] if f]
+        advice += [f"{f} if these are counts" for f in [offered("--counts")] if f]
+        advice += [f"{f} to loosen" for f in [offered("--tol")] if f]
+        if not advice:
+            return "the probabilities of a row must sum to 1"
+        return ", ".join(advice[:-1]) + (", or " if len(advice) > 1 else "") + advice[-1]
+    return _HINTS[problem.reason]
+
+
+def row_error(source: Source, block: Block, i: int, kind: Kind, tol: float, flags: frozenset[str],
+              side: str = "") -> InputError:
+    """The error for row ``i`` of ``block``: where it is, what is wrong, what to try."""
+    problem = describe_problem(block.values[i], kind, tol)
+    column = ""
+    if problem.column is not None:
+        column = f", column {problem.column + 1}"
+        if source.names and problem.column < len(source.names):
+            column += f" ({source.names[problem.column]})"
+    return InputError(f"{source.name}: {block.where(i)}{column}: {problem.message}",
+                      hint_for(problem, kind, flags, side))
+
+
+def screened(part: T, bad: NDArray[np.bool_], take: Callable[[T, slice | NDArray[np.bool_]], T],
+             error_at: Callable[[int], InputError], run: Run) -> Iterator[T]:
+    """``part`` as it may go on: whole when no row is ``bad``; else the rows before the first bad row and then
+    that row's error; or, with --skip-invalid, every bad row reported (``run.skip``) and the rest."""
+    if not bad.any():
+        yield part
+        return
+    if not run.skip_invalid:
+        first = int(np.argmax(bad))
+        if first:
+            yield take(part, slice(0, first))
+        raise error_at(first)
+    for i in np.flatnonzero(bad).tolist():
+        run.skip(error_at(i).message)
+    keep = ~bad
+    if keep.any():
+        yield take(part, keep)
+
+
+# --------------------------------------------------------------------------- one input
+
+
+#: A command's own check of rows that passed the input checks: (mask of bad rows, row -> (message, hint)).
+RowCheck = Callable[[Array, Block], tuple[NDArray[np.bool_], Callable[[int], tuple[str, str]]]]
+Compute = Callable[[Array, Block], Columns]
+
+
+def checked(source: Source, reading: Reading, run: Run, check: RowCheck | None = None) -> Iterator[tuple[Array, Block]]:
+    """The blocks of ``source`` as distributions of ``reading.kind``, bad rows screened; ``check`` adds a
+    command's own condition on the rows (e.g. a reachable target)."""
+    for block in iter_blocks(source):
+        p, bad = to_probabilities(block.values, reading.kind, reading.temperature, reading.tol)
+        own_bad = np.zeros_like(bad)
+        explain: Callable[[int], tuple[str, str]] | None = None
+        if check is not None:
+            own_bad, explain = check(p, block)
+            own_bad &= ~bad
+
+        def error_at(i: int, block: Block = block, own_bad: NDArray[np.bool_] = own_bad,
+                     explain: Callable[[int], tuple[str, str]] | None = explain) -> InputError:
+            if own_bad[i] and explain is not None:
+                message, hint = explain(i)
+                return InputError(f"{source.name}: {block.where(i)}: {message}", hint)
+            return row_error(source, block, i, reading.kind, reading.tol, reading.flags)
+
+        yield from screened((p, block), bad | own_bad, lambda part, rows: (part[0][rows], part[1].take(rows)),
+                            error_at, run)
+
+
+def stream(source_input: Input, reading: Reading, run: Run, compute: Compute, *, check: RowCheck | None = None,
+           table: Table | None = None) -> ExitCode:
+    """Run a one-input command: read rows, check them, compute, write; return the exit code."""
+    source = source_input.open(on_bad=run.skip if run.skip_invalid else None)
+    run.names = source.names
+    rows = checked(source, reading, run, check)
+    return emit(run, ((compute(p, block), block) for p, block in rows), table)
+
+
+# --------------------------------------------------------------------------- pairs
+
+
+@dataclass
+class Side:
+    """One block of one side, checked: probabilities, exact logs (logits only) and the rows as read."""
+
+    p: Array
+    log_p: Array | None
+    block: Block
+
+    def take(self, rows: slice | NDArray[np.bool_]) -> Side:
+        if len(self.p) == 1:  # a broadcast single row stays as it is
+            return self
+        return Side(self.p[rows], None if self.log_p is None else self.log_p[rows], self.block.take(rows))
+
+
+def one_stdin(*srcs: str | None) -> None:
+    if sum(s == "-" for s in srcs) > 1:
+        raise InputError("only one input can be stdin (-)", "give the other one as a file or as numbers")
+
+
+def _side(block: Block, kind: Kind, reading: PairReading) -> tuple[Side, NDArray[np.bool_]]:
+    p, bad = to_probabilities(block.values, kind, reading.temperature, reading.tol)
+    log_p = log_softmax(block.values, reading.temperature) if kind == "logits" else None
+    return Side(p, log_p, block), bad
+
+
+def checked_pairs(a: Source, b: Source, kinds: tuple[Kind, Kind], reading: PairReading, run: Run
+                  ) -> Iterator[tuple[Side, Side, Block]]:
+    """Checked sides of aligned blocks of ``a`` and ``b``, and the block whose row numbers the results carry."""
+    for ba, bb in aligned(a, b):
+        (sa, bad_a), (sb, bad_b) = _side(ba, kinds[0], reading), _side(bb, kinds[1], reading)
+        rows = ba if len(ba.values) >= len(bb.values) else bb
+
+        def error_at(i: int, sides: tuple[Side, Side] = (sa, sb)) -> InputError:
+            for source, side, kind, label in zip((a, b), sides, kinds, "pq", strict=True):
+                j = 0 if len(side.p) == 1 else i
+                if np.isnan(side.p[j]).any():
+                    return row_error(source, side.block, j, kind, reading.tol, reading.flags, label)
+            raise AssertionError("a bad pair has no bad side")  # pragma: no cover
+
+        yield from screened((sa, sb, rows), bad_a | bad_b,
+                            lambda part, sel: (part[0].take(sel), part[1].take(sel), part[2].take(sel)),
+                            error_at, run)
+
+
+PairCompute = Callable[[Side, Side], Columns]
+
+
+def pairwise(a: Source, b: Source, kinds: tuple[Kind, Kind], reading: PairReading, run: Run,
+             compute: PairCompute) -> Iterator[tuple[Columns, Block]]:
+    """Every p row against every q row: q is read whole, p streams in slices of bounded size.
+
+    Yields the long form, one row per pair with ``p_row`` and ``q_row`` (1-based), M = (q rows) rows per p
+    row; ``run.matrix_width`` tells the writer M, so that plain output can print the N x M matrix.
+    """
+    q_reading = Reading(kinds[1], reading.temperature, reading.tol, reading.flags)
+    q_parts = list(checked(b, q_reading, run))
+    if not q_parts:
+        raise InputError(f"{b.name}: no valid rows", "give at least one q row")
+    q = Side(np.concatenate([part[0] for part in q_parts]), None, q_parts[0][1])
+    if kinds[1] == "logits":
+        q.log_p = np.concatenate([log_softmax(part[1].values, reading.temperature) for part in q_parts])
+    q_rows = np.concatenate([part[1].row_numbers() for part in q_parts])
+    m, k = q.p.shape
+    run.matrix_width = m
+    q3 = Side(q.p[None, :, :], None if q.log_p is None else q.log_p[None, :, :], q.block)
+    step = max(1, PAIRWISE_CELLS // max(1, m * k))
+    p_reading = Reading(kinds[0], reading.temperature, reading.tol, reading.flags)
+    for p, block in checked(a, p_reading, run):
+        log_p = log_softmax(block.values, reading.temperature) if kinds[0] == "logits" else None
+        for lo in range(0, len(p), step):
+            part = block.take(slice(lo, lo + step))
+            n = len(part.values)
+            side = Side(p[lo:lo + n, None, :], None if log_p is None else log_p[lo:lo + n, None, :], part)
+            fields = compute(side, q3)
+            long: dict[str, Column] = {"p_row": np.repeat(part.row_numbers(), m), "q_row": np.tile(q_rows, n)}
+            long.update({name: col if isinstance(col, str) else col.reshape(n * m, *col.shape[2:])
+                         for name, col in fields.items()})
+            yield long, part.take(np.repeat(np.arange(n), m))
+
+
+def load_rows(files: Files, src: str, label: str) -> Array:
+    """All rows of a small side input (a target, a teacher, weights), read whole."""
+    source = files.open_src(src, label)
+    return np.concatenate([block.values for block in iter_blocks(source)])
+
+
+def rows_for(rows: Array, block: Block, label: str) -> Array:
+    """The rows of a side input that pair with ``block``: its single row, or the rows with the same numbers."""
+    if len(rows) == 1:
+        return rows
+    numbers = block.row_numbers()
+    if numbers.max() > len(rows):
+        raise InputError(f"{label} has {len(rows)} rows but the input has more ({block.where(len(numbers) - 1)})",
+                         f"give {label} one row, or one row per input row")
+    return rows[numbers - 1]
+
+
+# --------------------------------------------------------------------------- writing
+
+
+#: Draws a block of results itself when the output is a table (e.g. outcome by outcome for --detail).
+Table = Callable[[IO[str], Columns, Run], None]
+
+
+def emit(run: Run, results: Iterator[tuple[Columns, Block]], table: Table | None = None) -> ExitCode:
+    """Write each block of results as it comes and tally it for the end-of-run report; return the exit code."""
+    from entcli.io.output import output_stream
+    from entcli.io.render import Writer
+
+    output = run.output
+    with output_stream(output.path) as out:
+        writer = Writer(output.format, out, run.primary, digits=output.digits, names=run.names, title=run.title,
+                        color=output.color)
+        try:
+            for columns, block in results:
+                if output.format == "table" and table is not None:
+                    table(out, columns, run)
+                else:
+                    writer.matrix_width = run.matrix_width  # set by pairwise() once q is read
+                    writer.write(columns)
+                run.observe(columns[run.primary], block)
+        finally:
+            writer.close()
+    return run.finish()
+
+
+def single(values: Mapping[str, Column]) -> Iterator[tuple[Columns, Block]]:
+    """One result row that belongs to no input row (a batch reduction, a self-test table)."""
+    yield values, Block(np.zeros((1, 0)), 0)

@@ -1,0 +1,48 @@
+"""Numbers as text: the one formatting routine every output format uses (no rich, no I/O).
+
+Numbers round-trip: the repr of the float64 (the shortest string that reads back to the same value), unless
+``digits`` asks for that many significant digits. A block of numbers is formatted at once, with C-level string
+operations (or Arrow's formatter for big blocks once pyarrow is loaded), never float by float in Python.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from typing import Union
+
+import numpy as np
+from numpy.typing import NDArray
+
+#: A result column: a 1-D array (a number per row), 2-D (a vector per row, e.g. ``p``), 3-D (a matrix per row,
+#: e.g. ``jacobian``) or a string (the same text on every row, e.g. ``unit``).
+Column = Union[NDArray, str]
+#: A block of results: field name -> column, every array column with the same number of rows.
+Columns = Mapping[str, Column]
+SEP = "\x1f"  # a separator no number or name contains, for splitting joined templates
+#: From this many numbers on, formatting uses Arrow when it is loaded (see :func:`format_numbers`).
+FAST_FORMAT_SIZE = 1 << 10
+
+
+def format_numbers(values: NDArray, digits: int | None = None) -> list[str]:
+    """Strings for every element of ``values`` (flattened, C order): repr of float64, or ``digits`` significant."""
+    flat = np.asarray(values).ravel()
+    if flat.dtype.kind in "iub":
+        return list(map(str, flat.tolist()))
+    if digits is None and flat.size >= FAST_FORMAT_SIZE and "pyarrow" in sys.modules:
+        # Big outputs of big inputs (the fast reader has loaded pyarrow already): Arrow formats them.
+        from entcli.io.arrow import float_strings
+
+        return float_strings(np.asarray(flat, dtype=np.float64))
+    items = np.asarray(flat, dtype=np.float64).tolist()
+    if digits is None:
+        return list(map(repr, items))
+    return (f"%.{digits}g{SEP}" * len(items) % tuple(items)).split(SEP)[:-1]
+
+
+def join_groups(cells: list[str], n: int, size: int, sep: str, opening: str = "", closing: str = "") -> list[str]:
+    """Join consecutive groups of ``size`` cells: n strings ``opening + sep.join(group) + closing``."""
+    if size == 0:
+        return [opening + closing] * n
+    template = (opening + sep.join(["%s"] * size) + closing + SEP) * n
+    return (template % tuple(cells)).split(SEP)[:-1]

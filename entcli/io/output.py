@@ -1,0 +1,70 @@
+"""Where results are written: stdout, or a file replaced atomically when the run succeeds.
+
+``-O PATH`` writes to a temporary file beside the file PATH finally names (a symlink's target, not the link)
+and renames it over that file only when the run succeeds, so a failed run never leaves a partial file or
+clobbers a good one. The new file gets the mode of the file it replaces (or 0666 less the umask, as a shell's
+redirection would). A path that is not a regular file (``/dev/null``, a FIFO, a terminal) is written directly:
+renaming over a device node would replace it.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO
+
+from entcli.errors import InputError
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def output_stream(path: str | None) -> Iterator[IO[str]]:
+    """stdout (``path`` None or ``-``), or a text stream onto ``path`` committed only when the block exits cleanly."""
+    if path is None or path == "-":
+        yield sys.stdout
+        return
+    target = os.path.realpath(path)
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        info = None
+    except OSError as e:
+        raise InputError(f"-O {path}: cannot write ({e.strerror})", "check the path") from None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise InputError(f"-O {path}: is a directory", "give a file path")
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        # A device, FIFO or socket: write to it as it is (there is nothing to replace atomically).
+        try:
+            stream = open(target, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - closed below
+        except OSError as e:
+            raise InputError(f"-O {path}: cannot write ({e.strerror})", "check the path") from None
+        with stream:
+            yield stream
+        return
+    directory = os.path.dirname(target)
+    if not os.path.isdir(directory):
+        raise InputError(f"-O {path}: directory {directory} does not exist", "create it first")
+    import tempfile
+
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".entcli-", suffix=".tmp", dir=directory)
+    except OSError as e:
+        raise InputError(f"-O {path}: cannot write in {directory} ({e.strerror})",
+                         "check the directory's permissions, or write to stdout") from None
+    try:
+        os.chmod(tmp, stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask())
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
+            yield stream
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
