@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
-import subprocess
-import sys
-from dataclasses import dataclass
 
 import pytest
 
 from entcli.cli.app import run
+from entcli.cli.environment import Environment
+from tests.helpers import Result
 
 TERMINAL_VARIABLES = ("FORCE_COLOR", "GITHUB_ACTIONS", "PY_COLORS", "CLICOLOR_FORCE", "TERM_PROGRAM", "CI")
 
@@ -26,55 +26,21 @@ def isolated_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ENTCLI_DEBUG", raising=False)
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def lines(self) -> list[str]:
-        return self.out.splitlines()
-
-    def floats(self) -> list[float]:
-        return [float(x) for x in self.out.split()]
-
-
-class _Stdin(io.TextIOWrapper):
-    def __init__(self, data: bytes, tty: bool) -> None:
-        super().__init__(io.BytesIO(data), encoding="utf-8")
-        self._tty = tty
-
-    def isatty(self) -> bool:
-        return self._tty
-
-
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+def cli(capsys: pytest.CaptureFixture[str]):
     """cli("entropy", "0.5", "0.5", stdin=b"...") runs entcli in-process and returns a Result."""
 
     def invoke(*args: str, stdin: bytes | str | None = None, tty: bool = False) -> Result:
         data = stdin.encode() if isinstance(stdin, str) else (stdin or b"")
-        monkeypatch.setattr(sys, "stdin", _Stdin(data, tty=stdin is None and tty))
+        # What the run sees of the process is injected, not patched: stdin's bytes, whether it is a terminal.
+        env = dataclasses.replace(Environment.from_process(), stdin=io.BytesIO(data),
+                                  stdin_isatty=stdin is None and tty, stdout_isatty=False)
         capsys.readouterr()
-        code = run(list(args))
+        code = run(list(args), env=env)
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
 
     return invoke
-
-
-def run_process(*args: str, stdin: bytes | str | None = None, env: dict[str, str] | None = None) -> Result:
-    """Run the installed ``entcli`` as a real process (pipes, exit codes, signals)."""
-    data = stdin.encode() if isinstance(stdin, str) else stdin
-    environment = {**os.environ, "NO_COLOR": "1", **(env or {})}
-    proc = subprocess.run(
-        [sys.executable, "-m", "entcli", *args],
-        input=data if data is not None else b"",
-        capture_output=True,
-        env=environment,
-        timeout=120,
-    )
-    return Result(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
 
 
 @pytest.fixture(params=["numpy", "fast"])

@@ -12,7 +12,7 @@ from scipy import spatial, special, stats
 
 from entcli.core import cross_entropy, divergence_summary, js_distance, js_divergence, kl_divergence
 from entcli.core.divergence import relative_entropy_terms
-from tests.test_core_entropy import distributions
+from tests.helpers import distributions
 
 
 def test_math_md_one_hot_examples():

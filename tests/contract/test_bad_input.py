@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import run_process
+from tests.helpers import run_process
 
 CASES = [
     (["entropy", "0.5", "0.6"], "row sums to 1.1"),

@@ -12,12 +12,7 @@ from scipy import stats
 
 from entcli.core import contribution, entropy, entropy_summary, perplexity, surprisal, xlogx
 from entcli.core.units import parse_base, unit_name
-
-
-def distributions(min_k: int = 1, max_k: int = 30):
-    """Random distributions, some with exact zeros, built from non-negative weights."""
-    weights = st.lists(st.one_of(st.just(0.0), st.floats(1e-6, 1e3)), min_size=min_k, max_size=max_k)
-    return weights.filter(lambda w: sum(w) > 0).map(lambda w: np.asarray(w) / np.sum(w))
+from tests.helpers import distributions
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,7 @@
-"""Generalised entropies, the divergence catalogue and the estimators from counts (issue: Beyond Shannon)."""
+"""Renyi/Tsallis entropies, the divergence catalogue and the estimators from counts (the core)."""
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
@@ -23,18 +22,30 @@ from entcli.core.measures import (
     renyi_divergence,
     total_variation,
 )
-from tests.test_core_entropy import distributions
+from tests.helpers import distributions
 
 P = np.array([0.5, 0.25, 0.125, 0.125])
 
 
-# ------------------------------------------------------------------------------------------- Rényi, Tsallis
+
+PQ = (np.array([0.5, 0.5, 0.0]), np.array([0.25, 0.5, 0.25]))
+
+
+
+Y = np.array([4, 2, 3, 0, 2, 4, 0, 0, 2, 1, 1], dtype=float)  # R package `entropy`, documented example
+
+
+
+def plug(p):
+    return -sum(x * math.log(x) for x in p if x > 0)
+
 
 
 @pytest.mark.parametrize("alpha", [0, 0.5, 1, 2, 5, math.inf])
 @pytest.mark.parametrize("k", [1, 2, 7])
 def test_every_renyi_order_of_a_uniform_is_log_k(alpha, k):
     assert renyi_entropy(np.full(k, 1 / k), alpha) == pytest.approx(math.log(k), rel=1e-12, abs=1e-15)
+
 
 
 def test_renyi_special_orders_by_hand():
@@ -48,6 +59,7 @@ def test_renyi_special_orders_by_hand():
     assert renyi_entropy(P, 3, 2) == pytest.approx(math.log2(1 / 8 + 1 / 64 + 2 / 512) / -2, rel=1e-14)
 
 
+
 @pytest.mark.parametrize("delta", [1e-3, 1e-5, 1e-7, 1e-9])
 def test_renyi_tends_to_shannon(delta):
     h = entropy(P)
@@ -55,11 +67,13 @@ def test_renyi_tends_to_shannon(delta):
         assert renyi_entropy(P, alpha) == pytest.approx(h, abs=delta)  # |H_a - H| ~ |a - 1| Var / 2
 
 
+
 @given(distributions(min_k=2, max_k=12), st.floats(0, 10), st.floats(0, 10))
 @settings(max_examples=150)
 def test_renyi_is_non_increasing_in_alpha(p, a, b):
     lo, hi = sorted((a, b))
     assert renyi_entropy(p, hi) <= renyi_entropy(p, lo) + 1e-9
+
 
 
 def test_tsallis_by_hand_and_limit():
@@ -71,10 +85,6 @@ def test_tsallis_by_hand_and_limit():
     # q = 3: (1 - sum p^3) / 2
     assert tsallis_entropy(P, 3) == pytest.approx((1 - (1 / 8 + 1 / 64 + 2 / 512)) / 2, rel=1e-15)
 
-
-# -------------------------------------------------------------------------------------------- divergences
-
-PQ = (np.array([0.5, 0.5, 0.0]), np.array([0.25, 0.5, 0.25]))
 
 
 def test_measures_by_hand():
@@ -95,14 +105,13 @@ def test_measures_by_hand():
     assert np.isfinite(renyi_divergence(q, p, 0.5))
 
 
+
 def test_total_variation_matches_scipy_cityblock():
     rng = np.random.default_rng(8)
     p, q = rng.dirichlet(np.ones(6), size=100), rng.dirichlet(np.ones(6), size=100)
     expected = [spatial.distance.cityblock(a, b) / 2 for a, b in zip(p, q, strict=True)]
     np.testing.assert_allclose(total_variation(p, q), expected, rtol=1e-14)
 
-
-positive = st.lists(st.floats(1e-3, 10), min_size=3, max_size=8)
 
 
 @given(distributions(min_k=3, max_k=8), st.data())
@@ -122,14 +131,6 @@ def test_inequalities_and_never_nan(p, data):
     assert all(a <= b + 1e-9 for a, b in zip(orders, orders[1:], strict=False))  # non-decreasing in alpha
     assert kl <= math.log1p(chi2_pearson(p, q)) + 1e-9  # KL <= log(1 + chi^2)
 
-
-# ------------------------------------------------------------------------------------------------ estimators
-
-Y = np.array([4, 2, 3, 0, 2, 4, 0, 0, 2, 1, 1], dtype=float)  # R package `entropy`, documented example
-
-
-def plug(p):
-    return -sum(x * math.log(x) for x in p if x > 0)
 
 
 def test_r_entropy_example_by_the_published_formulas():
@@ -155,6 +156,7 @@ def test_r_entropy_example_by_the_published_formulas():
     assert h[0] == pytest.approx(plug(lam / 11 + (1 - lam) * u), rel=1e-14)
 
 
+
 def test_estimators_equal_plugin_when_the_correction_vanishes():
     one_bin = np.array([0, 7, 0.0])
     assert est.miller_madow(one_bin)[0] == est.plugin(one_bin)[0] == 0.0  # m = 1
@@ -165,51 +167,9 @@ def test_estimators_equal_plugin_when_the_correction_vanishes():
     assert est.chao_shen(many)[0] == pytest.approx(est.plugin(many)[0], rel=1e-12)
 
 
+
 def test_estimators_are_vectorised_over_rows():
     rows = np.vstack([Y, Y[::-1], Y + 1])
     for name in est.ESTIMATORS:
         h, _ = est.estimate(name, rows, pseudocount=0.3)
         assert h.shape == (3,) and h[0] == pytest.approx(h[1], rel=1e-14)  # a permutation
-
-
-# ----------------------------------------------------------------------------------------------------- CLI
-
-
-def test_cli_generalised_entropies(cli):
-    (obj,) = json.loads(cli("entropy", "--renyi", "2", "--bits", "-o", "json", "0.5", "0.25", "0.125", "0.125").out)
-    assert obj["renyi"] == pytest.approx(-math.log2(11 / 32)) and obj["alpha"] == 2.0 and obj["unit"] == "bits"
-    assert cli("entropy", "--renyi", "inf", "--bits", "0.5", "0.25", "0.25").floats() == [1.0]
-    assert cli("entropy", "--tsallis", "2", "0.5", "0.5").floats() == [0.5]
-    assert cli("entropy", "--tsallis", "2", "--bits", "0.5", "0.5").code == 2
-    assert cli("entropy", "--renyi", "-1", "0.5", "0.5").code == 2
-    r = cli("entropy", "--renyi", "0", "--max", "0.5", "0.5", "0.5")
-    assert r.code == 1 and "renyi > 0.5" in r.err  # the measure is the primary result
-
-
-def test_cli_estimators(cli):
-    r = cli("entropy", "--counts", "--estimator", "james-stein", "-o", "json", *map(str, Y.astype(int)))
-    (obj,) = json.loads(r.out)
-    h, lam = est.james_stein(Y)
-    assert obj["entropy"] == pytest.approx(h[0], rel=1e-15) and obj["shrinkage"] == pytest.approx(lam[0])
-    assert obj["estimator"] == "james-stein"
-    r = cli("entropy", "--counts", "--estimator", "dirichlet", "--pseudocount", "0.5", *map(str, Y.astype(int)))
-    assert r.floats() == pytest.approx(est.estimate("jeffreys", Y)[0].tolist(), rel=1e-15)
-    assert cli("entropy", "--estimator", "chao-shen", "0.5", "0.5").code == 2  # needs --counts
-    assert cli("entropy", "--counts", "--estimator", "dirichlet", "1", "2").code == 2  # needs --pseudocount
-
-
-def test_cli_measure_catalogue(cli):
-    p, q = "0.5,0.5,0", "0.25,0.5,0.25"
-    (obj,) = json.loads(cli("kl", "-p", p, "-q", q, "--measure", "all", "-o", "json").out)
-    for field in ("kl", "js_divergence", "total_variation", "hellinger", "bhattacharyya_coefficient",
-                  "bhattacharyya_distance", "chi2_pearson", "chi2_neyman", "renyi_divergence", "alpha"):
-        assert field in obj
-    assert obj["total_variation"] == 0.25
-    # q has mass where p has none: Neyman chi^2 and KL(q||p) (so the symmetric KL too) are infinite.
-    assert obj["chi2_neyman"] is None
-    assert obj["nonfinite"] == {"reverse_kl": "inf", "symmetric_kl": "inf", "chi2_neyman": "inf"}
-    assert cli("kl", "-p", p, "-q", q, "--measure", "hellinger").floats() == pytest.approx(
-        [hellinger(*PQ)], rel=1e-15)
-    r = cli("kl", "-p", p, "-q", q, "--measure", "renyi", "--alpha", "inf", "--bits")
-    assert r.floats() == pytest.approx([1.0])
-    assert cli("kl", "-p", p, "-q", q, "--measure", "tv", "--reverse").code == 2

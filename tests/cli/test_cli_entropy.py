@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from tests.conftest import run_process
+from tests.helpers import run_process
 
 pytestmark = pytest.mark.usefixtures("both_readers")
 
