@@ -18,7 +18,10 @@ import os
 import re
 import shlex
 
-# No `typing` import here: it costs 4 ms, a tenth of a TAB. An option entry is a plain dict.
+# No `typing` import at run time: it costs 4 ms, a tenth of a TAB. An option entry is a plain dict.
+MYPY = False
+if MYPY:  # read by the type checker only
+    from typing import Any
 
 
 def split_arg_string(string: str) -> list[str]:
@@ -35,7 +38,7 @@ def split_arg_string(string: str) -> list[str]:
     return out
 
 
-def _options_used(options: list[dict], args: list[str]) -> set[str] | None:
+def _options_used(options: list[dict[str, Any]], args: list[str]) -> set[str] | None:
     """Names of the options given in ``args`` (None where the parse is beyond this model)."""
     by_opt = {o: entry for entry in options for o in (*entry["opts"], *entry["secondary"])}
     used: set[str] = set()
@@ -74,7 +77,8 @@ def completions(args: list[str], incomplete: str) -> list[tuple[str, str | None]
     from entcli.cli.completion_table import COMMANDS, OPTIONS, ROOT
 
     # Resolve the command: root options are all flags, so the first other word names it.
-    level: dict = ROOT
+    root: dict[str, Any] = ROOT
+    level: dict[str, Any] = root
     rest: list[str] = []
     for i, token in enumerate(args):
         if token == "--" or not token.startswith("-") or _NEGATIVE.match(token):
@@ -83,7 +87,7 @@ def completions(args: list[str], incomplete: str) -> list[tuple[str, str | None]
             elif token != "--" and not token.startswith("-"):
                 return None  # an unknown command: Click's error handling, not modelled
             break
-    options: list[dict] = [OPTIONS[i] for i in level["options"]]
+    options: list[dict[str, Any]] = [OPTIONS[i] for i in level["options"]]
     used = _options_used(options, rest if level is not ROOT else args)
     if used is None:
         return None
@@ -103,13 +107,13 @@ def completions(args: list[str], incomplete: str) -> list[tuple[str, str | None]
         if level["has_argument"]:
             return []
         return _option_names(options, used, incomplete) if incomplete and not incomplete[0].isalnum() else []
-    items = [(name, help_) for name, help_ in ROOT["commands"] if name.startswith(incomplete)]
+    items = [(name, help_) for name, help_ in root["commands"] if name.startswith(incomplete)]
     if incomplete and not incomplete[0].isalnum():
         items += _option_names(options, used, incomplete)
     return items
 
 
-def _option_names(options: list[dict], used: set[str], incomplete: str) -> list[tuple[str, str | None]]:
+def _option_names(options: list[dict[str, Any]], used: set[str], incomplete: str) -> list[tuple[str, str | None]]:
     items = []
     if incomplete and not incomplete[0].isalnum():
         for entry in options:

@@ -49,7 +49,8 @@ def read_weight(files: Files, src: str) -> engine.Array:
     rows = engine.load_rows(files, src, "--weight")
     if len(rows) != 1:
         raise InputError(f"--weight: {src} has {len(rows)} rows; give one row of K class weights")
-    return rows[0]
+    weights: engine.Array = rows[0]
+    return weights
 
 
 def _single_column(side: engine.Side, what: str) -> engine.Array:

@@ -32,6 +32,12 @@ from entcli.errors import ExitCode, InputError
 from entcli.io.blocks import Block, Source, aligned, iter_blocks
 from entcli.io.numbers import Column, Columns
 
+__all__ = [
+    "Array", "Block", "Column", "Columns", "Compute", "PairCompute", "Reading", "RowCheck", "Run", "Side", "Table",
+    "checked", "checked_pairs", "emit", "hint_for", "load_rows", "one_stdin", "pairwise", "row_error", "rows_for",
+    "screened", "single", "stream",
+]
+
 #: How many row numbers a message lists before it says "and N more".
 LISTED_ROWS = 10
 #: Pairwise results are computed for this many (p row, q row, outcome) triples at a time at most.

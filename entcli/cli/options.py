@@ -496,7 +496,7 @@ def command(fn: Callable[..., Any]) -> Callable[..., Any]:
         built = {name: g.build(args, env) for name, g in groups.items()}
         return fn(**built, **kwargs)
 
-    typer_command.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    typer_command.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined,unused-ignore]
     typer_command.__annotations__ = {p.name: p.annotation for p in params}
-    del typer_command.__wrapped__  # type: ignore[attr-defined]
+    del typer_command.__wrapped__
     return typer_command

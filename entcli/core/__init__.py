@@ -48,6 +48,7 @@ EXPORTS: dict[str, str] = {
     "parse_base": "units",
     "unit_name": "units",
     "DEFAULT_TOL": "tolerances",
+    "DomainError": "errors",
 }
 
 __all__ = sorted(EXPORTS)

@@ -47,9 +47,9 @@ class Problem:
 def bad_rows(x: NDArray[np.float64], kind: Kind, tol: float = DEFAULT_TOL) -> NDArray[np.bool_]:
     """Boolean mask of the rows of ``x`` (shape (n, K)) that cannot be read as ``kind``."""
     if kind == "reals":
-        return np.isnan(x).any(axis=-1)
+        return np.asarray(np.isnan(x).any(axis=-1))
     if kind == "bernoulli":
-        return ~((x >= 0) & (x <= 1)).all(axis=-1)
+        return np.asarray(~((x >= 0) & (x <= 1)).all(axis=-1))
     if kind == "labels":
         return ~(np.isfinite(x) & (x == np.floor(x))).all(axis=-1)
     if kind == "logits":

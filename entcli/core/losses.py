@@ -232,7 +232,7 @@ def binary_losses(y: ArrayLike, q: ArrayLike | None = None, *, logits: ArrayLike
         y, z = np.broadcast_arrays(y, np.asarray(logits, dtype=np.float64))
         loss = binary_cross_entropy(y, logits=z, pos_weight=pos_weight)
         log2: Array | None = np.stack([-softplus(-z), -softplus(z)], axis=-1)
-        q2 = np.exp(log2)
+        q2 = np.exp(np.stack([-softplus(-z), -softplus(z)], axis=-1))
     else:
         y, qq = np.broadcast_arrays(y, np.asarray(q, dtype=np.float64))
         loss = binary_cross_entropy(y, qq, pos_weight=pos_weight)

@@ -106,18 +106,18 @@ def normalize_entropy(
     """
     p, b, support = _prepare(p, log_p)
     n = p.shape[0]
-    target = np.broadcast_to(np.asarray(target, dtype=np.float64), (n,)).copy()
+    goal: Array = np.broadcast_to(np.asarray(target, dtype=np.float64), (n,)).copy()
     h_min, h_max = np.log(np.count_nonzero(b == 0, axis=-1)), np.log(np.count_nonzero(support, axis=-1))
     _, h_now, var_now = _evaluate(b, support, np.ones(n))
     movable = h_max - h_min > 0
-    reachable = np.isfinite(target) & (target >= h_min - tol) & (target <= h_max + tol)
-    reachable &= movable | (np.abs(target - h_now) <= tol)
+    reachable = np.isfinite(goal) & (goal >= h_min - tol) & (goal <= h_max + tol)
+    reachable &= movable | (np.abs(goal - h_now) <= tol)
 
     gamma = np.ones(n)
-    top = reachable & movable & (target >= h_max - tol)
-    bottom = reachable & movable & (target <= h_min + tol) & ~top
+    top = reachable & movable & (goal >= h_max - tol)
+    bottom = reachable & movable & (goal <= h_min + tol) & ~top
     gamma[top], gamma[bottom] = 0.0, np.inf
-    active = reachable & movable & ~top & ~bottom & ~(np.abs(h_now - target) <= tol)
+    active = reachable & movable & ~top & ~bottom & ~(np.abs(h_now - goal) <= tol)
     iterations = np.zeros(n, dtype=np.int64)
     lo, hi = np.zeros(n), np.full(n, np.inf)
     last_step, older_step = np.full(n, np.inf), np.full(n, np.inf)
@@ -130,7 +130,7 @@ def normalize_entropy(
         if not active.any():
             break
         idx = np.flatnonzero(active)
-        g, f = gamma[idx], h[idx] - target[idx]
+        g, f = gamma[idx], h[idx] - goal[idx]
         lo[idx] = np.where(f > 0, g, lo[idx])
         hi[idx] = np.where(f > 0, hi[idx], g)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -151,14 +151,14 @@ def normalize_entropy(
         _, h[idx], var[idx] = _evaluate(b[idx], support[idx], gamma[idx])
         if trace and idx[0] == 0:
             steps.append((it, float(gamma[0]), float(h[0]), str(kind[0])))
-        done = np.abs(h[idx] - target[idx]) <= tol
+        done = np.abs(h[idx] - goal[idx]) <= tol
         # The bracket is down to a few ulps of γ: no float γ does better.
         stuck = (hi[idx] - lo[idx]) <= 4 * np.finfo(float).eps * np.maximum(gamma[idx], 1e-300)
         active[idx[done | stuck]] = False
     q, h_final, _ = _evaluate(b, support, gamma)
     q = np.where(reachable[:, None], q, p)
     h_final = np.where(reachable, h_final, h_now)
-    converged = reachable & ((np.abs(h_final - target) <= tol) | top | bottom | ~movable)
+    converged = reachable & ((np.abs(h_final - goal) <= tol) | top | bottom | ~movable)
     return Normalized(q, np.where(reachable, gamma, np.nan), h_final, iterations, converged, reachable, h_min,
                       h_max, steps)
 
@@ -171,10 +171,10 @@ def normalize_entropy_published(
     No bracket, no safeguard: it reports what happens (γ ≤ 0, NaN or infinity end the row unconverged).
     ``gamma`` is the product of the steps' γ (the total power applied).
     """
-    p = np.atleast_2d(np.asarray(p, dtype=np.float64)).copy()
-    n = p.shape[0]
-    target = np.broadcast_to(np.asarray(target, dtype=np.float64), (n,))
-    h_min, h_max = entropy_range(p)
+    x: Array = np.atleast_2d(np.asarray(p, dtype=np.float64)).copy()
+    n = x.shape[0]
+    goal = np.broadcast_to(np.asarray(target, dtype=np.float64), (n,))
+    h_min, h_max = entropy_range(x)
     total = np.ones(n)
     iterations = np.zeros(n, dtype=np.int64)
     active = np.ones(n, dtype=bool)
@@ -182,14 +182,14 @@ def normalize_entropy_published(
     steps: list[tuple[int, float, float, str]] = []
     with np.errstate(all="ignore"):
         for it in range(max_iter + 1):
-            log_p = np.where(p > 0, np.log(np.where(p > 0, p, 1.0)), 0.0)
-            h = -np.sum(p * log_p, axis=-1)
+            log_p = np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), 0.0)
+            h = -np.sum(x * log_p, axis=-1)
             if trace and not failed[0]:
                 steps.append((it, float(total[0]), float(h[0]), "published" if it else "start"))
-            active &= ~(np.abs(h - target) <= tol) & ~failed
+            active &= ~(np.abs(h - goal) <= tol) & ~failed
             if it == max_iter or not active.any():
                 break
-            g = 1.0 + (target - h) / (h * h - np.sum(p * log_p * log_p, axis=-1))
+            g = 1.0 + (goal - h) / (h * h - np.sum(x * log_p * log_p, axis=-1))
             bad = active & ~(np.isfinite(g) & (g > 0))
             if trace and bad[0]:
                 why = "failed: gamma <= 0 (would reverse the order)" if g[0] <= 0 else "failed: not finite"
@@ -197,11 +197,11 @@ def normalize_entropy_published(
             failed |= bad
             step = active & ~bad
             g = np.where(step, g, 1.0)
-            powered = np.where(p > 0, np.exp(g[:, None] * log_p), 0.0)
-            p = np.where(step[:, None], powered / np.sum(powered, axis=-1, keepdims=True), p)
-            failed |= step & ~np.isfinite(p).all(axis=-1)
+            powered = np.where(x > 0, np.exp(g[:, None] * log_p), 0.0)
+            x = np.where(step[:, None], powered / np.sum(powered, axis=-1, keepdims=True), x)
+            failed |= step & ~np.isfinite(x).all(axis=-1)
             total = np.where(step, total * g, np.where(bad, np.nan, total))
             iterations += step | bad
-    h = -np.sum(np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0), axis=-1)
-    converged = ~failed & (np.abs(h - target) <= tol)
-    return Normalized(p, total, h, iterations, converged, np.ones(n, dtype=bool), h_min, h_max, steps)
+    h = -np.sum(np.where(x > 0, x * np.log(np.where(x > 0, x, 1.0)), 0.0), axis=-1)
+    converged = ~failed & (np.abs(h - goal) <= tol)
+    return Normalized(x, total, h, iterations, converged, np.ones(n, dtype=bool), h_min, h_max, steps)

@@ -7,6 +7,7 @@ a time, parsed as one array by the C JSON parser, with a line-by-line pass only 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
@@ -26,7 +27,7 @@ def _rows_from_json(
     if not isinstance(value, list) or not value:
         raise InputError(f"{name}: JSON must be an array of numbers or of arrays", "e.g. [[0.5, 0.5], [0.9, 0.1]]")
     if all(_is_json_number(v) for v in value):
-        return [value], None  # type: ignore[list-item]
+        return [value], None
     rows: list[list[float]] = []
     names: list[str] | None = None
     for i, item in enumerate(value):
@@ -48,6 +49,10 @@ def _rows_from_json(
                              "every row needs the same number of outcomes (ragged rows)")
         rows.append(item)
     return rows, names
+
+
+def _line_name(numbers: list[int], i: int) -> str:
+    return f"line {numbers[i]}"
 
 
 def _is_json_number(v: object) -> bool:
@@ -92,13 +97,13 @@ def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler
             numbers = [line + j for j in idx]
             try:
                 value = json.loads("[" + ",".join(raw[j] for j in idx) + "]")
-                rows, names = _rows_from_json(value, name, lambda i, numbers=numbers: f"line {numbers[i]}")
+                rows, names = _rows_from_json(value, name, functools.partial(_line_name, numbers))
             except (ValueError, InputError):
                 rows, names, numbers = _jsonl_slowly(raw, idx, numbers, name, on_bad)
             if names is not None and source.names is None:
                 source.names = names
             if rows:
-                yield Block(np.array(rows, dtype=np.float64), start, lambda i, numbers=numbers: numbers[i])
+                yield Block(np.array(rows, dtype=np.float64), start, numbers.__getitem__)
                 start += len(rows)
             line += text.count("\n")
         if start == 0:
@@ -124,7 +129,7 @@ def _jsonl_slowly(
             except ValueError as e:
                 raise InputError(f"{name}: line {line} is not valid JSON ({e.msg})",  # type: ignore[attr-defined]
                                  "give one JSON array of numbers per line") from None
-            (row,), row_names = _rows_from_json([value], name, lambda i, line=line: f"line {line}")
+            (row,), row_names = _rows_from_json([value], name, functools.partial(_line_name, [line]))
             if width is not None and len(row) != width:
                 raise InputError(f"{name}: line {line} has {len(row)} values but the rows before it have {width}",
                                  "every row needs the same number of outcomes (ragged rows)")

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from typing import Union
+from typing import Any, Union
 
 import numpy as np
 from numpy.typing import NDArray
 
 #: A result column: a 1-D array (a number per row), 2-D (a vector per row, e.g. ``p``), 3-D (a matrix per row,
 #: e.g. ``jacobian``) or a string (the same text on every row, e.g. ``unit``).
-Column = Union[NDArray, str]
+Column = Union[NDArray[Any], str]
 #: A block of results: field name -> column, every array column with the same number of rows.
 Columns = Mapping[str, Column]
 SEP = "\x1f"  # a separator no number or name contains, for splitting joined templates
@@ -24,7 +24,7 @@ SEP = "\x1f"  # a separator no number or name contains, for splitting joined tem
 FAST_FORMAT_SIZE = 1 << 10
 
 
-def format_numbers(values: NDArray, digits: int | None = None) -> list[str]:
+def format_numbers(values: NDArray[Any], digits: int | None = None) -> list[str]:
     """Strings for every element of ``values`` (flattened, C order): repr of float64, or ``digits`` significant."""
     flat = np.asarray(values).ravel()
     if flat.dtype.kind in "iub":

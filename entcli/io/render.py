@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from itertools import chain
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,7 +24,7 @@ from entcli.io.formats import OUTPUT_FORMATS
 from entcli.io.numbers import SEP, Column, format_numbers, join_groups
 
 
-def _json_cells(col: NDArray, digits: int | None) -> list[str]:
+def _json_cells(col: NDArray[Any], digits: int | None) -> list[str]:
     cells = format_numbers(col, digits)
     if col.dtype.kind == "f" and not np.isfinite(col).all():
         for j in np.flatnonzero(~np.isfinite(col.ravel())).tolist():
@@ -62,7 +62,7 @@ def _nonfinite_cells(columns: Mapping[str, Column], n: int) -> list[str]:
     return cells
 
 
-def _flat_header(name: str, col: NDArray, names: Sequence[str] | None) -> list[str]:
+def _flat_header(name: str, col: NDArray[Any], names: Sequence[str] | None) -> list[str]:
     if col.ndim == 1:
         return [name]
     k = col.shape[1]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
 from entcli.io.numbers import Column, format_numbers
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 #: Significant digits in a table when ``--digits`` is not given: tables are for reading.
 TABLE_DIGITS = 6
@@ -21,7 +24,7 @@ def _vector_text(cells: list[str]) -> str:
     return ",".join(cells)  # one word: a narrow column cuts it with an ellipsis instead of wrapping
 
 
-def console(stream: IO[str], color: bool):  # -> rich.console.Console
+def console(stream: IO[str], color: bool) -> Console:
     """A rich console on ``stream``; colour only when asked (the caller decides from --color/NO_COLOR)."""
     from rich.console import Console
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 from numpy.typing import NDArray
@@ -142,14 +142,15 @@ def _text_blocks(
 ) -> Iterator[Block]:
     from entcli.io.arrow import chunk_parser
 
-    fast = None if allow_fast else False  # pyarrow is imported only once a chunk is big enough to repay it (~0.2 s)
+    # pyarrow is imported only once a chunk is big enough to repay it (~0.2 s); False: not to be used.
+    fast: Callable[[bytes], NDArray[np.float64] | None] | bool | None = None if allow_fast else False
     k: int | None = None
     start = 0
     raw: bytes | None = None  # the chunk as read, when it has not been decoded yet
     while True:
         if fast is None and len(raw if raw is not None else text) >= CHUNK_BYTES:
             fast = chunk_parser(delimiter) or False
-        rows = fast(raw if raw is not None else text.encode()) if fast else None
+        rows = fast(raw if raw is not None else text.encode()) if callable(fast) else None
         if rows is not None and (k is None or rows.shape[1] == k):
             k = rows.shape[1]
             line_of = _lazy_lines(raw, text, line, len(rows))
@@ -284,5 +285,5 @@ class _quiet_loadtxt:
         self._catch.__enter__()
         warnings.simplefilter("ignore", UserWarning)
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         self._catch.__exit__(*exc)

@@ -138,3 +138,11 @@ def test_public_core_names_import_from_entcli():
         assert obj is not None
         if callable(obj):
             assert obj.__doc__, f"{name} has no docstring"
+
+
+def test_the_public_names_are_listed_literally_and_load():
+    import entcli
+    from entcli.core import EXPORTS
+
+    assert entcli.__all__ == sorted(EXPORTS)
+    assert all(callable(getattr(entcli, name)) or name == "DEFAULT_TOL" for name in entcli.__all__)

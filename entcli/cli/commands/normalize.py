@@ -95,14 +95,16 @@ def normalize(
             return np.full(len(p), target / scale)
         if perplexity is not None:
             return np.full(len(p), math.log(perplexity))
+        assert ratio is not None
         return np.full(len(p), ratio * math.log(p.shape[-1]))
 
     def logs(block: engine.Block) -> engine.Array | None:
         return log_softmax(block.values, reading.temperature) if kind == "logits" else None
 
     def reachable(p: engine.Array, block: engine.Block) -> tuple[NDArray[np.bool_], Callable[[int], tuple[str, str]]]:
-        ok = ~np.isnan(p).any(axis=-1)
+        ok = np.asarray(~np.isnan(p).any(axis=-1))
         h_min, h_max = entropy_range(np.where(ok[:, None], p, 1.0), None)
+        h_min, h_max = np.asarray(h_min), np.asarray(h_max)
         t = targets(p)
         tol = max(solve_tol, 1e-15)
         h_now = -np.sum(np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0), axis=-1)
@@ -143,7 +145,8 @@ def normalize(
     raise typer.Exit(engine.stream(source, reading, run, compute, check=reachable if method == "robust" else None))
 
 
-def _print_trace(steps: list, target: float, scale: float, unit: str, method: str) -> None:
+def _print_trace(steps: list[tuple[int, float, float, str]], target: float, scale: float, unit: str,
+                 method: str) -> None:
     print(f"trace ({method}), row 1, target H* = {target * scale:.12g} {unit}", file=sys.stderr)
     print(f"{'iter':>4}  {'gamma':>22}  {'H (' + unit + ')':>22}  {'H - H*':>10}  step", file=sys.stderr)
     for it, gamma, h, kind in steps:

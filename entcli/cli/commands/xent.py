@@ -99,7 +99,9 @@ def xent(
     engine.one_stdin(p, q, target, weight)
     run = engine.Run(output, "cross_entropy", units.title("Cross-entropy H(p, q)"), checks, files.skip_invalid,
                      nonfinite_hint=" (p > 0 where q = 0); --epsilon E smooths q")
-    rows = results(files, reading, units, run, settings, p if target is None else target, q, weight)
+    targets = target if target is not None else p
+    assert targets is not None
+    rows = results(files, reading, units, run, settings, targets, q, weight)
     raise typer.Exit(engine.emit(run, rows))
 
 
