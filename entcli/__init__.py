@@ -13,7 +13,8 @@ from entcli.core import EXPORTS
 
 #: The library's public names (each loads lazily from :mod:`entcli.core`; a test checks this list against it).
 __all__ = [
-    "DEFAULT_TOL", "DomainError", "bhattacharyya_coefficient", "bhattacharyya_distance", "binary_cross_entropy", "chi2_neyman",
+    "DEFAULT_TOL", "DomainError", "bhattacharyya_coefficient", "bhattacharyya_distance", "binary_cross_entropy",
+    "chi2_neyman",
     "chi2_pearson", "contribution", "cross_entropy", "cross_entropy_terms", "divergence_summary", "entropy",
     "entropy_grad", "entropy_range", "entropy_summary", "estimate_entropy", "fd_gradient", "hellinger",
     "js_distance", "js_divergence", "kd_grad", "kl_divergence", "log_softmax", "logsumexp", "normalize_entropy",
