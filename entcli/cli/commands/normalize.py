@@ -65,6 +65,7 @@ def normalize(
     from entcli.cli.explain import reading_text, unit_text
     from entcli.core.logits import log_softmax
     from entcli.core.normalize import entropy_range, normalize_entropy, normalize_entropy_published
+    from entcli.core.shannon import entropy
     from entcli.errors import InputError
 
     given = [name for name, v in (("--target", target), ("--ratio", ratio), ("--perplexity", perplexity))
@@ -107,7 +108,7 @@ def normalize(
         h_min, h_max = np.asarray(h_min), np.asarray(h_max)
         t = targets(p)
         tol = max(solve_tol, 1e-15)
-        h_now = -np.sum(np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0), axis=-1)
+        h_now = entropy(np.where(ok[:, None], p, 1.0))
         fixed = (h_max - h_min <= 0) & ~(np.abs(t - h_now) <= tol)
         bad = ok & (~((t >= h_min - tol) & (t <= h_max + tol)) | fixed)
 

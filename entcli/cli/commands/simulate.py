@@ -137,20 +137,21 @@ def simulate(
     if shown:
         k = shown["k"]
         names = [f"p{j + 1}" for j in range(k)]
-        max_entropy = math.log(k) * scale if k > 1 else 1.0
+        max_entropy = math.log(k) * scale
         if output.format == "table":
             import shutil
 
             from entcli.io.charts import print_history_charts
 
             width = min(100, shutil.get_terminal_size((80, 24)).columns)
-            print_history_charts(sys.stdout, run_title, shown["steps"], shown["entropy"], shown["p"], max_entropy,
+            print_history_charts(sys.stdout, run_title, shown["steps"], shown["entropy"], shown["p"],
+                                 max_entropy if k > 1 else 1.0,
                                  names, width, output.color)
         if plot is not None:
             from entcli.io.plots import plot_history
 
             plot_history(plot, shown["steps"], shown["p"], shown["entropy"], shown["z"], names,
-                         f"{run_title}, lr = {lr:g}", units.unit, float(np.log(k) * scale))
+                         f"{run_title}, lr = {lr:g}", units.unit, max_entropy)
             print(f"wrote {plot}", file=sys.stderr)
     raise typer.Exit(code)
 
