@@ -23,7 +23,7 @@ import typer
 from entcli.cli.environment import Environment
 from entcli.core.tolerances import DEFAULT_TOL
 from entcli.errors import InputError
-from entcli.io.formats import INPUT_FORMATS, OUTPUT_FORMATS
+from entcli.io.formats import INPUT_FORMATS, OUTPUT_FORMATS, delimiter_of
 
 if TYPE_CHECKING:
     from entcli.core.distributions import Kind
@@ -89,10 +89,6 @@ _PATH = _opt("input", Optional[str], None, "-i", "--input", panel=PANEL_INPUT, m
              help="Read many distributions, one per row, from PATH (- for stdin). Piped stdin is read when no "
                   "values are given.")
 
-#: Names a user may give for a separator that is awkward to type.
-DELIMITER_NAMES = {"\\t": "\t", "tab": "\t", "space": " ", "whitespace": " "}
-
-
 @dataclass(frozen=True)
 class Files(Group):
     """How files are read: format, separator, header, columns, what to do with bad rows; and where stdin is."""
@@ -122,10 +118,7 @@ class Files(Group):
     def build(cls, args: Mapping[str, Any], env: Environment) -> Files:
         delimiter = args["delimiter"]
         if delimiter is not None:
-            delimiter = DELIMITER_NAMES.get(delimiter.lower() if len(delimiter) > 1 else delimiter, delimiter)
-            if len(delimiter) != 1 or delimiter in "#\"'\n\r" or delimiter.isalnum() or delimiter in ".-+":
-                raise InputError(f"-d/--delimiter {args['delimiter']!r} cannot separate fields",
-                                 "give one character that is not part of a number, e.g. ',' ';' tab or space")
+            delimiter_of(delimiter)  # checked now, before any input is opened
         columns = args["columns"]
         picked = tuple(c.strip() for c in columns.split(",") if c.strip()) if columns else None
         if columns is not None and not picked:
@@ -138,8 +131,7 @@ class Files(Group):
 
         if path == "-" and self.env.stdin is None:
             raise InputError("stdin is closed", "give a file with -i, or values")
-        delimiter = "space" if self.delimiter == " " else self.delimiter  # the readers' name for whitespace
-        return open_source(path, self.format, delimiter, self.header, on_bad=on_bad,
+        return open_source(path, self.format, self.delimiter, self.header, on_bad=on_bad,
                            columns=list(self.columns) if self.columns else None, stdin=self.env.stdin,
                            fast=self.env.fast_reader)
 
@@ -375,7 +367,9 @@ class Units(Group):
     @property
     def scale(self) -> float:
         """The factor that turns nats into this unit (1 / ln base)."""
-        return 1.0 / math.log(self.base)
+        from entcli.core.units import nats_to
+
+        return nats_to(self.base)
 
     def title(self, what: str) -> str:
         return f"{what} ({self.unit})"

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from entcli.errors import InputError
 from entcli.io.blocks import BadRowHandler, Block, Source, iter_blocks
-from entcli.io.formats import EXTENSIONS, INPUT_FORMATS
+from entcli.io.formats import EXTENSIONS, INPUT_FORMATS, delimiter_of
 from entcli.io.jsonrows import json_source, jsonl_source
 from entcli.io.text import text_source
 
@@ -115,11 +115,11 @@ def open_source(
     """Open ``path`` (``-`` is stdin) and return its rows as a :class:`Source`.
 
     ``fmt`` forces a format (one of :data:`~entcli.io.formats.INPUT_FORMATS`); ``delimiter`` overrides the
-    separator of a text format; ``header`` forces (True) or forbids (False) a header row, None detects it.
-    With ``on_bad``,
-    rows that cannot be parsed are reported to it and skipped instead of raising. ``columns`` keeps only
-    those columns (header names, or 1-based numbers), in that order. ``stdin`` is the binary stream ``-``
-    reads (default: the process's); ``fast`` False keeps pyarrow's parser out (the NumPy reader only).
+    separator of a text format (see :func:`~entcli.io.formats.delimiter_of`); ``header`` forces (True) or
+    forbids (False) a header row, None detects it. With ``on_bad``, rows that cannot be parsed are reported to
+    it and skipped instead of raising. ``columns`` keeps only those columns (header names, or 1-based numbers),
+    in that order. ``stdin`` is the binary stream ``-`` reads (default: the process's); ``fast`` False keeps
+    pyarrow's parser out (the NumPy reader only).
     """
     source = _open_source(path, fmt, delimiter, header, on_bad, columns, stdin, fast)
     return select_columns(source, columns) if columns and source.fmt not in ("parquet", "arrow") else source
@@ -181,7 +181,7 @@ def _open_source(
         delimiter = DELIMITERS[fmt] if fmt in ("csv", "tsv") else None
         sniff_delimiter = fmt == "txt" or fmt is None
     else:
-        delimiter = {"\\t": "\t", "tab": "\t", "space": None, "whitespace": None}.get(delimiter, delimiter)
+        delimiter = delimiter_of(delimiter)
         sniff_delimiter = False
     return text_source(stream, name, head, delimiter, sniff_delimiter, header, on_bad, fast)
 

@@ -116,7 +116,9 @@ def test_plot_without_matplotlib_says_which_extra(cli, monkeypatch, tmp_path):
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` raise ImportError
     r = cli("simulate", "--plot", str(tmp_path / "run.png"))
-    assert r.code == 2 and r.out == ""  # checked before anything is computed or printed
+    # Checked before anything is computed: nothing on stdout.
+    assert r.code == 2
+    assert r.out == ""
     assert r.err.splitlines() == ["error: --plot needs matplotlib, which is not installed",
                                   "hint: pip install 'entcli[plot]'"]
 
