@@ -85,10 +85,36 @@ class Run:
     nonfinite_hint: str = ""
     names: list[str] | None = None
     matrix_width: int | None = None
+    #: fields of each block carried to the output before the results (ids), and whether ``row`` leads them
+    keys: list[str] = field(default_factory=list)
+    row_number: bool = False
     skipped: int = 0
     nonfinite: RowTally = field(default_factory=RowTally)
     #: failures by message ("check failed: entropy > 0.5", "warning: not converged ..."), each with its rows
     failed: dict[str, RowTally] = field(default_factory=dict)
+
+    def carry(self, source: Source, files: Files, prefix: str = "") -> None:
+        """Carry ``source``'s keys (with ``prefix``, for pairwise) and, with --row-number, the row number."""
+        self.keys += [prefix + k for k in source.keys if prefix + k not in self.keys]
+        self.row_number = self.row_number or files.row_number
+
+    def carried(self, columns: Columns, block: Block) -> Columns:
+        """``columns`` led by the row number and the carried keys of ``block`` (not for a batch's one result)."""
+        if not (self.keys or self.row_number) or block is _NO_ROW:
+            return columns
+        out: dict[str, Column] = {}
+        if self.row_number and "row" not in columns:
+            out["row"] = block.row_numbers()
+        fields = block.fields or {}
+        out.update({k: fields[k] for k in self.keys if k in fields and k not in columns})
+        clash = [k for k in ([*self.keys, "row"] if self.row_number else self.keys) if k in columns
+                 and not (k == "row" and self.row_number and k not in self.keys)]
+        if clash:
+            raise InputError(f"the input column {clash[0]!r} has the name of a result field",
+                             f"rename the column, or leave it out of the output with --keep none or --exclude "
+                             f"{clash[0]}")
+        out.update(columns)
+        return out
 
     def skip(self, message: str) -> None:
         """Report a skipped row now (stderr) and count it for the exit code."""
@@ -239,6 +265,7 @@ def stream(source_input: Input, reading: Reading, run: Run, compute: Compute, *,
     """Run a one-input command: read rows, check them, compute, write; return the exit code."""
     source = source_input.open(on_bad=run.skip if run.skip_invalid else None)
     run.names = source.names
+    run.carry(source, source_input.files)
     rows = checked(source, reading, run, check)
     return emit(run, ((compute(p, block), block) for p, block in rows), table)
 
@@ -361,6 +388,7 @@ def emit(run: Run, results: Iterator[tuple[Columns, Block]], table: Table | None
                         color=output.color)
         try:
             for columns, block in results:
+                columns = run.carried(columns, block)
                 if output.format == "table" and table is not None:
                     table(out, columns, run)
                 else:
@@ -372,6 +400,10 @@ def emit(run: Run, results: Iterator[tuple[Columns, Block]], table: Table | None
     return run.finish()
 
 
+#: The block of a result that belongs to no input row: it carries no keys.
+_NO_ROW = Block(np.zeros((1, 0)), 0)
+
+
 def single(values: Mapping[str, Column]) -> Iterator[tuple[Columns, Block]]:
     """One result row that belongs to no input row (a batch reduction, a self-test table)."""
-    yield values, Block(np.zeros((1, 0)), 0)
+    yield values, _NO_ROW

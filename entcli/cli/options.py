@@ -11,6 +11,7 @@ Importing this module loads Typer but not NumPy: the group classes are built bef
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import math
@@ -28,6 +29,7 @@ from entcli.io.formats import INPUT_FORMATS, OUTPUT_FORMATS, delimiter_of
 if TYPE_CHECKING:
     from entcli.core.distributions import Kind
     from entcli.io.blocks import BadRowHandler, Source
+    from entcli.io.roles import Roles
 
 PANEL_INPUT = "Input"
 PANEL_READ = "What the numbers are"
@@ -72,6 +74,12 @@ class Group:
 # --------------------------------------------------------------------------- input
 
 
+def _roles(**kw: Any) -> Roles:
+    from entcli.io.roles import Roles
+
+    return Roles(**kw)
+
+
 _VALUES = inspect.Parameter(
     "values",
     inspect.Parameter.POSITIONAL_OR_KEYWORD,
@@ -91,13 +99,14 @@ _PATH = _opt("input", Optional[str], None, "-i", "--input", panel=PANEL_INPUT, m
 
 @dataclass(frozen=True)
 class Files(Group):
-    """How files are read: format, separator, header, columns, what to do with bad rows; and where stdin is."""
+    """How files are read: format, separator, header, column roles, what to do with bad rows; where stdin is."""
 
     format: str | None = None
     delimiter: str | None = None
     header: bool | None = None
-    columns: tuple[str, ...] | None = None
+    roles: Roles = field(default_factory=lambda: _roles())
     skip_invalid: bool = False
+    row_number: bool = False
     env: Environment = field(default_factory=Environment)
 
     PARAMS = (
@@ -107,23 +116,52 @@ class Files(Group):
              help="Field separator of text input (e.g. ',' ';' tab space); default: from the format, else sniffed."),
         _opt("header", Optional[bool], None, "--header/--no-header", panel=PANEL_INPUT, show_default=False,
              help="Force or forbid a header row; default: a first row with a non-numeric field is a header."),
-        _opt("columns", Optional[str], None, "--columns", panel=PANEL_INPUT, metavar="A,B,...",
-             help="Use only these columns (header names or 1-based numbers), e.g. the probability columns of a "
-                  "Parquet file."),
+        _opt("columns", Optional[str], None, "--columns", panel=PANEL_INPUT, metavar="SPEC",
+             help="The outcome columns, in this order: names, 1-based numbers, ranges (2-11), globs ('p_*'); #N is "
+                  "always a number, =NAME always a name."),
+        _opt("exclude", Optional[str], None, "--exclude", panel=PANEL_INPUT, metavar="SPEC",
+             help="Columns that are not outcomes (same SPEC as --columns); they are not read."),
+        _opt("keep", Optional[str], None, "--keep", panel=PANEL_INPUT, metavar="SPEC|all|none",
+             help="Non-outcome columns carried to the output before the results; default: the columns with text "
+                  "(ids)."),
+        _opt("row_number", bool, False, "--row-number", panel=PANEL_INPUT,
+             help="Add the 1-based input row number as the first output field, row."),
+        _opt("field", Optional[str], None, "--field", panel=PANEL_INPUT, metavar="PATH",
+             help="JSON: the distribution is this field of each object (dotted path, e.g. output.probs); default: "
+                  "p, probs, probabilities or logits, else the object's numbers."),
+        _opt("fill", Optional[str], None, "--fill", panel=PANEL_INPUT, metavar="0",
+             help="Outcomes named on one side only are probability 0 (sparse and top-k rows) instead of an error."),
         _opt("skip_invalid", bool, False, "--skip-invalid", panel=PANEL_INPUT,
              help="Skip rows that cannot be read or checked, report them on stderr, and exit 1 at the end."),
     )
 
     @classmethod
     def build(cls, args: Mapping[str, Any], env: Environment) -> Files:
+        from entcli.io.roles import KEEP_WORDS, parse_spec
+
         delimiter = args["delimiter"]
         if delimiter is not None:
             delimiter_of(delimiter)  # checked now, before any input is opened
-        columns = args["columns"]
-        picked = tuple(c.strip() for c in columns.split(",") if c.strip()) if columns else None
-        if columns is not None and not picked:
-            raise InputError("--columns names no column", "e.g. --columns a,b,c or --columns 2,3,4")
-        return cls(args["input_format"], delimiter, args["header"], picked, args["skip_invalid"], env)
+        keep = args["keep"]
+        if keep is not None:
+            keep = keep.strip() if keep.strip() in KEEP_WORDS else parse_spec(keep, "--keep")
+        fill = args["fill"]
+        if fill is not None and fill.strip() not in ("0", "0.0"):
+            raise InputError(f"--fill takes 0 (a missing outcome has probability 0), got {fill!r}", "--fill 0")
+        field_path = args["field"]
+        if field_path is not None and (not field_path.strip() or any(not part for part in field_path.split("."))):
+            raise InputError(f"--field: {field_path!r} is not a dotted path", "e.g. --field probs or output.logits")
+        roles = _roles(
+            columns=parse_spec(args["columns"], "--columns") if args["columns"] is not None else None,
+            exclude=parse_spec(args["exclude"], "--exclude") if args["exclude"] is not None else (),
+            keep=keep, field=field_path, fill=fill is not None)
+        return cls(args["input_format"], delimiter, args["header"], roles, args["skip_invalid"], args["row_number"],
+                   env)
+
+    def wanting(self, *columns: str | None) -> Files:
+        """These options, also reading ``columns`` by name (e.g. a --target-column) as text."""
+        wanted = tuple(c for c in columns if c)
+        return dataclasses.replace(self, roles=dataclasses.replace(self.roles, wanted=wanted)) if wanted else self
 
     def open(self, path: str, on_bad: BadRowHandler | None = None) -> Source:
         """The rows of the file ``path`` (``-``: stdin) read with these options."""
@@ -131,9 +169,8 @@ class Files(Group):
 
         if path == "-" and self.env.stdin is None:
             raise InputError("stdin is closed", "give a file with -i, or values")
-        return open_source(path, self.format, self.delimiter, self.header, on_bad=on_bad,
-                           columns=list(self.columns) if self.columns else None, stdin=self.env.stdin,
-                           fast=self.env.fast_reader)
+        return open_source(path, self.format, self.delimiter, self.header, on_bad=on_bad, roles=self.roles,
+                           stdin=self.env.stdin, fast=self.env.fast_reader)
 
     def open_src(self, src: str, label: str) -> Source:
         """A SRC of a two-input command or a side input: numbers (one row), ``-`` (stdin) or a path.

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from entcli.errors import InputError, MissingExtraError
+from entcli.io.roles import Layout, Roles, resolve
 
 
 def available() -> bool:
@@ -60,8 +62,49 @@ def chunk_parser(delimiter: str | None) -> Callable[[bytes], NDArray[np.float64]
     return parse
 
 
-def columnar_source(path: str, columns: list[str] | None) -> tuple[list[str], Iterator[NDArray[np.float64]]]:
-    """(column names, batches as 2-D float64 arrays) of a Parquet or Arrow IPC file."""
+def table_chunk_parser(delimiter: str | None, layout: Layout
+                       ) -> Callable[[bytes], tuple[NDArray[np.float64], dict[str, NDArray[Any]] | None] | None] | None:
+    """A parser for chunks of a table (:class:`~entcli.io.roles.Layout`): the outcome columns as float64, the
+    text columns as strings (never converted), other columns skipped; None where :func:`chunk_parser` would be."""
+    if delimiter is None or len(delimiter) != 1 or delimiter in "\"'#" or not available():
+        return None
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    text_columns = layout.text_columns
+    generated = [f"f{i}" for i in range(layout.width)]
+    read_options = pacsv.ReadOptions(column_names=generated, use_threads=True, block_size=8 << 20)
+    parse_options = pacsv.ParseOptions(delimiter=delimiter, quote_char='"', ignore_empty_lines=True)
+    convert_options = pacsv.ConvertOptions(
+        null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False,
+        include_columns=[generated[i] for i in (*layout.outcomes, *text_columns)],
+        column_types={generated[i]: pa.string() for i in text_columns})
+
+    def parse(data: bytes) -> tuple[NDArray[np.float64], dict[str, NDArray[Any]] | None] | None:
+        if b"#" in data or b"\r" in data:
+            return None
+        try:
+            table = pacsv.read_csv(pa.py_buffer(data), read_options=read_options, parse_options=parse_options,
+                                   convert_options=convert_options)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            return None
+        columns = []
+        for i in layout.outcomes:
+            column = table.column(generated[i])
+            if not (pa.types.is_floating(column.type) or pa.types.is_integer(column.type)) or column.null_count:
+                return None
+            columns.append(column.to_numpy().astype(np.float64, copy=False))
+        fields = {layout.name_of(i): np.char.strip(table.column(generated[i]).to_numpy(zero_copy_only=False)
+                                                   .astype(str)) for i in text_columns}
+        return np.column_stack(columns), fields or None
+
+    return parse
+
+
+def columnar_source(path: str, roles: Roles
+                    ) -> tuple[Layout, Iterator[tuple[NDArray[np.float64], dict[str, NDArray[Any]] | None]]]:
+    """The layout of a Parquet or Arrow IPC file's columns and its batches: (outcomes as 2-D float64, the text
+    columns by name). Numeric columns are outcomes by default; the others are keys."""
     try:
         import pyarrow as pa
         import pyarrow.ipc as ipc
@@ -71,39 +114,40 @@ def columnar_source(path: str, columns: list[str] | None) -> tuple[list[str], It
     try:
         if path.lower().endswith((".parquet", ".pq")):
             handle = pq.ParquetFile(path)
-            names = handle.schema_arrow.names
-            chosen = _choose(names, columns, path)
-            batches = (b for b in handle.iter_batches(batch_size=1 << 16, columns=chosen))
+            schema = handle.schema_arrow
         else:
             reader = ipc.open_file(pa.memory_map(path, "r"))
-            names = reader.schema.names
-            chosen = _choose(names, columns, path)
-            batches = (reader.get_batch(i).select(chosen) for i in range(reader.num_record_batches))
+            schema = reader.schema
     except (pa.ArrowInvalid, OSError) as e:
         raise InputError(f"{path}: not a readable Parquet/Arrow file ({e})", "check the file") from None
+    names = list(schema.names)
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise InputError(f"{path}: duplicate column name(s) {', '.join(map(repr, duplicated))}",
+                         "give every column its own name")
+    numeric = [pa.types.is_floating(t) or pa.types.is_integer(t) for t in schema.types]
+    layout = resolve(roles, names, len(names), numeric, path)
+    chosen = [names[i] for i in (*layout.outcomes, *layout.text_columns)]
+    if path.lower().endswith((".parquet", ".pq")):
+        batches = (b for b in handle.iter_batches(batch_size=1 << 16, columns=chosen))
+    else:
+        batches = (reader.get_batch(i).select(chosen) for i in range(reader.num_record_batches))
 
-    def arrays() -> Iterator[NDArray[np.float64]]:
+    def arrays() -> Iterator[tuple[NDArray[np.float64], dict[str, NDArray[Any]] | None]]:
         for batch in batches:
             cols = []
-            for name, column in zip(batch.schema.names, batch.columns, strict=True):
+            for i in layout.outcomes:
+                column = batch.column(names[i])
                 if not (pa.types.is_floating(column.type) or pa.types.is_integer(column.type)):
-                    raise InputError(f"{path}: column {name!r} holds {column.type}, not numbers",
+                    raise InputError(f"{path}: column {names[i]!r} holds {column.type}, not numbers",
                                      "pick the probability columns with --columns")
                 if column.null_count:
-                    raise InputError(f"{path}: column {name!r} has missing values", "fill or drop them first")
+                    raise InputError(f"{path}: column {names[i]!r} has missing values", "fill or drop them first")
                 cols.append(column.to_numpy(zero_copy_only=False).astype(np.float64, copy=False))
-            yield np.column_stack(cols)
+            fields = {names[i]: batch.column(names[i]).to_numpy(zero_copy_only=False) for i in layout.text_columns}
+            yield np.column_stack(cols), fields or None
 
-    return chosen, arrays()
-
-
-def _choose(names: list[str], columns: list[str] | None, path: str) -> list[str]:
-    if not columns:
-        return names
-    missing = [c for c in columns if c not in names]
-    if missing:
-        raise InputError(f"{path}: no column {missing[0]!r}", f"columns are: {', '.join(names)}")
-    return columns
+    return layout, arrays()
 
 
 #: Arrow's shortest float formatting agrees with Python's repr() for non-integral |x| in [1e-4, 1e9)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,13 +27,15 @@ class Block:
 
     ``line_of`` maps a row of the block as read (0-based) to its 1-based line in the source, where lines
     exist. After a selection (:meth:`take`), ``positions`` holds the rows' places in the block as read,
-    so that messages still name the right rows and lines.
+    so that messages still name the right rows and lines. ``fields`` are the columns read as text (keys to
+    carry, a label column), by name, one value per row.
     """
 
     values: NDArray[np.float64]
     start: int
     line_of: Callable[[int], int] | None = None
     positions: NDArray[np.intp] | None = None
+    fields: dict[str, NDArray[Any]] | None = None
 
     def _position(self, i: int) -> int:
         return int(self.positions[i]) if self.positions is not None else i
@@ -56,27 +59,36 @@ class Block:
     def take(self, rows: slice | NDArray[np.bool_]) -> Block:
         """The sub-block of the given rows, keeping their row and line numbers."""
         base = self.positions if self.positions is not None else np.arange(len(self.values))
-        return Block(self.values[rows], self.start, self.line_of, base[rows])
+        fields = {k: v[rows] for k, v in self.fields.items()} if self.fields else None
+        return Block(self.values[rows], self.start, self.line_of, base[rows], fields)
 
 
 @dataclass
 class Source:
-    """A stream of distributions: ``name`` for messages, ``names`` of the outcomes (or None)."""
+    """A stream of distributions: ``name`` for messages, ``names`` of the outcomes (or None).
+
+    ``keys`` name the fields of every block that go to the output (ids carried through); ``notes`` say how the
+    input was read, for ``--explain`` (which JSON field held the distribution, which columns were keys).
+    """
 
     name: str
     blocks: Iterator[Block]
     names: list[str] | None = None
     fmt: str = "values"
+    keys: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 class RowsBeforeError(Exception):
     """Raised inside a chunk: the good rows before a bad line, and the error to raise after them."""
 
-    def __init__(self, rows: list[list[float]], lines: list[int], error: InputError) -> None:
+    def __init__(self, rows: list[list[float]], lines: list[int], error: InputError,
+                 fields: dict[str, list[Any]] | None = None) -> None:
         super().__init__(error.message)
         self.rows = rows
         self.lines = lines
         self.error = error
+        self.fields = fields
 
 
 def iter_blocks(source: Source) -> Iterator[Block]:
@@ -91,7 +103,8 @@ def iter_blocks(source: Source) -> Iterator[Block]:
         except RowsBeforeError as partial:
             if partial.rows:
                 lines = partial.lines
-                yield Block(np.array(partial.rows, dtype=np.float64), start, lines.__getitem__)
+                fields = {k: np.array(v, dtype=object) for k, v in partial.fields.items()} if partial.fields else None
+                yield Block(np.array(partial.rows, dtype=np.float64), start, lines.__getitem__, fields=fields)
             raise partial.error from None
         start = block.start + len(block.values)
         yield block

@@ -1,67 +1,227 @@
-"""JSON (an array of numbers, or of arrays) and JSON Lines (one array per line) input.
+"""JSON (an array of numbers, or of rows) and JSON Lines (one row per line) input.
 
-A row may also be an object with a ``"p"`` array (what ``entcli softmax -o jsonl`` writes) or an object of
-numbers whose keys name the outcomes. A JSON document is parsed whole; JSON Lines stream a chunk of lines at
-a time, parsed as one array by the C JSON parser, with a line-by-line pass only for a chunk with a bad line.
+A row is an array of numbers, or an object. In an object the distribution is, in this order:
+
+1. the value at ``--field PATH`` (a dotted path such as ``output.probs``);
+2. else the first of ``p``, ``probs``, ``probabilities``, ``logits`` that the object has;
+3. else the object itself: its number-valued keys are the outcomes.
+
+The distribution is an array of numbers or an object of name -> number (its keys name the outcomes). The other
+top-level fields of the object are keys carried to the output (in case 3, those with text values), as
+:mod:`entcli.io.roles` says. Names beat positions: every row's outcomes are aligned by name with the first row's;
+a row with other names is an error naming its line, or with ``--fill 0`` the union of all rows' names is used and
+a missing outcome is 0 (the whole input is then read first).
+
+A JSON document is parsed whole; JSON Lines stream a chunk of lines at a time, parsed as one array by the C JSON
+parser, with a line-by-line pass only for a chunk with a bad line.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator
-from typing import BinaryIO
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from entcli.errors import InputError
 from entcli.io.blocks import BadRowHandler, Block, RowsBeforeError, Source
+from entcli.io.roles import Layout, Roles, resolve
 from entcli.io.text import decode_chunk, is_content_line, read_chunks
 
-
-def _rows_from_json(
-    value: object, name: str, where: Callable[[int], str]
-) -> tuple[list[list[float]], list[str] | None]:
-    """Rows from a parsed JSON value: a number array, an array of arrays, or objects (see module doc)."""
-    if isinstance(value, dict):
-        value = [value]
-    if not isinstance(value, list) or not value:
-        raise InputError(f"{name}: JSON must be an array of numbers or of arrays", "e.g. [[0.5, 0.5], [0.9, 0.1]]")
-    if all(_is_json_number(v) for v in value):
-        return [value], None
-    rows: list[list[float]] = []
-    names: list[str] | None = None
-    for i, item in enumerate(value):
-        if isinstance(item, dict):
-            if "p" in item and isinstance(item["p"], list):
-                item = item["p"]
-            else:
-                keys = list(item)
-                if names is None:
-                    names = keys
-                if keys != names:
-                    raise InputError(f"{name}: {where(i)}: keys {keys} differ from the first row's {names}",
-                                     "every object needs the same keys in the same order")
-                item = list(item.values())
-        if not isinstance(item, list) or not all(_is_json_number(v) for v in item):
-            raise InputError(f"{name}: {where(i)} is not an array of numbers", "e.g. [0.5, 0.5]")
-        if rows and len(item) != len(rows[0]):
-            raise InputError(f"{name}: {where(i)} has {len(item)} values but the first row has {len(rows[0])}",
-                             "every row needs the same number of outcomes (ragged rows)")
-        rows.append(item)
-    return rows, names
-
-
-def _line_name(numbers: list[int], i: int) -> str:
-    return f"line {numbers[i]}"
+#: Object fields taken as the distribution without --field, in this order.
+DISTRIBUTION_FIELDS = ("p", "probs", "probabilities", "logits")
 
 
 def _is_json_number(v: object) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def json_source(stream: BinaryIO, name: str, head: bytes) -> Source:
+class RowShape:
+    """How the rows of one JSON input are laid out, settled by its first row (see the module docstring)."""
+
+    def __init__(self, first: object, roles: Roles, name: str, union: list[str] | None = None) -> None:
+        self.roles = roles
+        self.name = name
+        self.field: str | None = None  # the path of the distribution inside an object (None: the object itself)
+        self.outcome_names: list[str] | None = None
+        self.layout: Layout | None = None  # over the distribution's names or positions
+        self.extras: list[str] = []  # top-level fields read as text (keys, wanted)
+        self.key_names: list[str] = []
+        if isinstance(first, dict):
+            self.field = roles.field or next((f for f in DISTRIBUTION_FIELDS if isinstance(first.get(f), (list, dict))),
+                                             None)
+        if self.field is None and not isinstance(first, dict):
+            if not isinstance(first, list):
+                raise InputError(f"{name}: a row must be an array of numbers or an object", "e.g. [0.5, 0.5]")
+            self._settle(None, len(first), [True] * len(first), [])
+            return
+        if self.field is None:
+            assert isinstance(first, dict)
+            keys = union if union is not None else list(first)
+            numeric = [_is_json_number(first.get(k, 0)) for k in keys]
+            self._settle(keys, len(keys), numeric, [])
+            return
+        dist = self._at(first, "row 1")
+        scalars = [k for k, v in first.items() if k != self.field.split(".")[0] and not isinstance(v, (list, dict))]
+        if isinstance(dist, dict):
+            keys = union if union is not None else list(dist)
+            self._settle(keys, len(keys), [True] * len(keys), scalars)
+        else:
+            self._settle(None, len(dist), [True] * len(dist), scalars)
+
+    def _settle(self, names: list[str] | None, width: int, numeric: list[bool], scalars: list[str]) -> None:
+        roles = self.roles
+        if scalars:  # --keep and wanted columns are top-level fields; --columns/--exclude pick outcomes
+            self.layout = resolve(Roles(roles.columns, roles.exclude), names, width, numeric, self.name)
+            missing = [w for w in roles.wanted if w not in scalars]
+            if missing:
+                raise InputError(f"{self.name}: no field {missing[0]!r}", f"fields are: {', '.join(scalars)}")
+            if roles.keep == "none":
+                keys: list[str] = []
+            elif isinstance(roles.keep, tuple):
+                keep = Layout(len(scalars), (), names=tuple(scalars))
+                from entcli.io.roles import select
+
+                keys = [scalars[i] for i in select(roles.keep, keep.names, len(scalars), "--keep", self.name)]
+            else:
+                keys = [s for s in scalars if s not in roles.wanted]
+            self.key_names = keys
+            self.extras = keys + [w for w in roles.wanted if w not in keys]
+        else:
+            self.layout = resolve(roles, names, width, numeric, self.name)
+            self.key_names = self.layout.key_names
+            self.extras = [self.layout.name_of(i) for i in self.layout.text_columns]
+        self.all_names = names
+        self.outcome_names = self.layout.outcome_names
+
+    def _at(self, item: dict[str, Any], where: str) -> Any:
+        value: Any = item
+        assert self.field is not None
+        for part in self.field.split("."):
+            if not isinstance(value, dict) or part not in value:
+                raise InputError(f"{self.name}: {where}: no field {self.field!r}",
+                                 "give the path of the distribution with --field, e.g. --field output.probs")
+            value = value[part]
+        if not isinstance(value, (list, dict)):
+            raise InputError(f"{self.name}: {where}: field {self.field!r} is not an array or an object",
+                             "the distribution is an array of numbers or an object of name: number")
+        return value
+
+    def row(self, item: object, where: str) -> tuple[list[float], list[Any]]:
+        """The outcomes (in layout order) and the extra fields of one row; InputError naming ``where``."""
+        layout = self.layout
+        assert layout is not None
+        extras: list[Any] = []
+        if isinstance(item, dict) and self.field is not None:
+            dist = self._at(item, where)
+            extras = [item.get(k) for k in self.extras]
+        elif isinstance(item, dict):
+            dist = item
+        elif isinstance(item, list) and self.field is None and self.all_names is None:
+            dist = item
+        else:
+            raise InputError(f"{self.name}: {where} is not {'an object' if self.field or self.all_names else 'an array'}"
+                             " like the first row", "every row has the same shape")
+        if isinstance(dist, dict):
+            names = self.all_names
+            if names is None:
+                raise InputError(f"{self.name}: {where}: an object where the first row has an array",
+                                 "every row has the same shape")
+            if len(dist) != len(names) or any(k not in dist for k in names):
+                if not self.roles.fill or any(k not in names for k in dist):
+                    raise InputError(f"{self.name}: {where}: keys {sorted(dist)} differ from the first row's "
+                                     f"{sorted(names)}", "every row needs the same outcome names (in any order); "
+                                     "--fill 0 takes a missing one as 0")
+            values = [dist.get(names[i], 0) for i in layout.outcomes]
+            if self.field is None:
+                extras = [dist.get(k) for k in self.extras]
+        else:
+            if len(dist) != layout.width:
+                raise InputError(f"{self.name}: {where} has {len(dist)} values but the first row has {layout.width}",
+                                 "every row needs the same number of outcomes (ragged rows)")
+            values = dist if layout.plain else [dist[i] for i in layout.outcomes]
+        if not all(_is_json_number(v) for v in values):
+            bad = next(v for v in values if not _is_json_number(v))
+            raise InputError(f"{self.name}: {where}: {bad!r} is not a number", "outcomes must be numbers")
+        return values, extras
+
+    def notes(self) -> list[str]:
+        out = []
+        if self.field is not None:
+            out.append(f"{self.name}: distribution from the JSON field {self.field!r}")
+        if self.key_names:
+            out.append(f"{self.name}: keys carried to the output: {', '.join(self.key_names)}")
+        return out
+
+
+def _rows(shape: RowShape, items: Sequence[object], where: Callable[[int], str]
+          ) -> tuple[list[list[float]], dict[str, list[Any]] | None]:
+    rows: list[list[float]] = []
+    extras: list[list[Any]] = []
+    for i, item in enumerate(items):
+        values, extra = shape.row(item, where(i))
+        rows.append(values)
+        extras.append(extra)
+    return rows, _fields(shape, extras)
+
+
+def _fields(shape: RowShape, extras: list[list[Any]]) -> dict[str, list[Any]] | None:
+    if not shape.extras:
+        return None
+    return {name: [e[j] for e in extras] for j, name in enumerate(shape.extras)}
+
+
+def _block(rows: list[list[float]], start: int, line_of: Callable[[int], int] | None,
+           fields: dict[str, list[Any]] | None, width: int) -> Block:
+    values = np.array(rows, dtype=np.float64).reshape(len(rows), width)
+    arrays = {k: _column(v) for k, v in fields.items()} if fields else None
+    return Block(values, start, line_of, fields=arrays)
+
+
+def _column(values: list[Any]) -> np.ndarray[Any, Any]:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _union(items: Sequence[object], field: str | None) -> list[str] | None:
+    """The outcome names of every object row, in order of first appearance (``--fill 0``)."""
+    seen: dict[str, None] = {}
+    for item in items:
+        if not isinstance(item, dict):
+            return None
+        dist: Any = item
+        if field is not None:
+            for part in field.split("."):
+                dist = dist.get(part) if isinstance(dist, dict) else None
+        if not isinstance(dist, dict):
+            return None
+        seen.update(dict.fromkeys(dist))
+    return list(seen)
+
+
+def _distribution_field(items: Sequence[object], roles: Roles) -> str | None:
+    first = items[0] if items else None
+    if roles.field or not isinstance(first, dict):
+        return roles.field
+    return next((f for f in DISTRIBUTION_FIELDS if isinstance(first.get(f), (list, dict))), None)
+
+
+def _check_document(value: object, name: str) -> list[object]:
+    if isinstance(value, dict):
+        return [value]
+    if not isinstance(value, list) or not value:
+        raise InputError(f"{name}: JSON must be an array of numbers or of rows", "e.g. [[0.5, 0.5], [0.9, 0.1]]")
+    if all(_is_json_number(v) for v in value):
+        return [value]
+    return value
+
+
+def json_source(stream: BinaryIO, name: str, head: bytes, roles: Roles | None = None) -> Source:
     import json
 
+    roles = roles or Roles()
     data = b"".join(read_chunks(stream, head))
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -70,42 +230,60 @@ def json_source(stream: BinaryIO, name: str, head: bytes) -> Source:
         raise InputError(f"{name}: no rows to read (empty input)", "give a JSON array of numbers or of arrays")
     try:
         value = json.loads(text)
+    except RecursionError:
+        raise InputError(f"{name}: JSON nested too deeply", "give an array of rows") from None
     except ValueError as e:
         raise InputError(f"{name}: not valid JSON at line {e.lineno}, column {e.colno} ({e.msg})",  # type: ignore[attr-defined]
                          "give a JSON array, or use --input-format jsonl for one array per line") from None
-    rows, names = _rows_from_json(value, name, lambda i: f"element {i + 1}")
-    block = Block(np.array(rows, dtype=np.float64), 0, None)
-    return Source(name, iter([block]), names, "json")
+    items = _check_document(value, name)
+    union = _union(items, _distribution_field(items, roles)) if roles.fill else None
+    shape = RowShape(items[0], roles, name, union)
+    rows, fields = _rows(shape, items, lambda i: f"element {i + 1}")
+    block = _block(rows, 0, None, fields, len(shape.layout.outcomes))  # type: ignore[union-attr]
+    return Source(name, iter([block]), shape.outcome_names, "json", shape.key_names, shape.notes())
 
 
-def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler | None) -> Source:
+def _line_items(text: str, line: int) -> tuple[list[str], list[int], list[int]]:
+    raw = text.split("\n")
+    idx = [j for j, ln in enumerate(raw) if is_content_line(ln)]
+    return raw, idx, [line + j for j in idx]
+
+
+def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler | None,
+                 roles: Roles | None = None) -> Source:
+    """Rows of JSON Lines; the first chunk is read now, so that the outcome names are known before any row."""
     import json
 
+    roles = roles or Roles()
+    chunks: Iterator[tuple[str, int]] = _decoded(read_chunks(stream, head), name)
+    # The chunks up to the first with a content line (every chunk with --fill 0: the union needs every row).
+    pending = list(chunks) if roles.fill else list(_up_to_content(chunks))
     source = Source(name, iter(()), None, "jsonl")
+    shape: RowShape | None = None
+    lines = (raw[j] for text, line in pending for raw, idx, _ in [_line_items(text, line)] for j in idx)
+    items = [item for item in map(_loads_or_none, lines) if item is not None] if roles.fill else []
+    first = items[0] if roles.fill and items else next((it for it in map(_loads_or_none, lines) if it is not None),
+                                                        None)
+    if first is not None:
+        union = _union(items, _distribution_field([first], roles)) if roles.fill else None
+        shape = RowShape(first, roles, name, union)
+        source.names, source.keys, source.notes = shape.outcome_names, shape.key_names, shape.notes()
 
     def blocks() -> Iterator[Block]:
-        line = 1
         start = 0
-        first = True
-        for chunk in read_chunks(stream, head):
-            if first and chunk.startswith(b"\xef\xbb\xbf"):
-                chunk = chunk[3:]
-            first = False
-            text = decode_chunk(chunk, name, line)
-            raw = text.split("\n")
-            idx = [j for j, ln in enumerate(raw) if is_content_line(ln)]
-            numbers = [line + j for j in idx]
+        for text, line in itertools.chain(pending, chunks):
+            raw, idx, numbers = _line_items(text, line)
+            if shape is None:
+                _bad_first(raw, idx, numbers, name)
+            assert shape is not None
             try:
                 value = json.loads("[" + ",".join(raw[j] for j in idx) + "]")
-                rows, names = _rows_from_json(value, name, functools.partial(_line_name, numbers))
-            except (ValueError, InputError):
-                rows, names, numbers = _jsonl_slowly(raw, idx, numbers, name, on_bad)
-            if names is not None and source.names is None:
-                source.names = names
+                rows, fields = _rows(shape, value, lambda i, numbers=numbers: f"line {numbers[i]}")
+            except (ValueError, InputError, RecursionError):
+                rows, fields, numbers = _jsonl_slowly(shape, raw, idx, numbers, name, on_bad)
             if rows:
-                yield Block(np.array(rows, dtype=np.float64), start, numbers.__getitem__)
+                yield _block(rows, start, numbers.__getitem__, fields, len(shape.layout.outcomes))  # type: ignore[union-attr]
                 start += len(rows)
-            line += text.count("\n")
         if start == 0:
             raise InputError(f"{name}: no rows to read (empty input)", "give one JSON array per line")
 
@@ -113,33 +291,73 @@ def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler
     return source
 
 
+def _up_to_content(chunks: Iterator[tuple[str, int]]) -> Iterator[tuple[str, int]]:
+    """The decoded chunks up to and including the first that has a content line."""
+    for text, line in chunks:
+        yield text, line
+        if any(is_content_line(ln) for ln in text.split("\n")):
+            return
+
+
+def _loads_or_none(text: str) -> object:
+    import json
+
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _decoded(chunks: Iterator[bytes], name: str) -> Iterator[tuple[str, int]]:
+    line = 1
+    first = True
+    for chunk in chunks:
+        if first and chunk.startswith(b"\xef\xbb\xbf"):
+            chunk = chunk[3:]
+        first = False
+        text = decode_chunk(chunk, name, line)
+        yield text, line
+        line += text.count("\n")
+
+
+def _bad_first(raw: list[str], idx: list[int], numbers: list[int], name: str) -> None:
+    """No line of the input parses: report the first one that does not."""
+    import json
+
+    for j, line in zip(idx, numbers, strict=True):
+        try:
+            json.loads(raw[j])
+        except RecursionError:
+            raise InputError(f"{name}: line {line}: JSON nested too deeply", "give one JSON array per line") from None
+        except ValueError as e:
+            raise InputError(f"{name}: line {line} is not valid JSON ({e.msg})",  # type: ignore[attr-defined]
+                             "give one JSON array of numbers per line") from None
+
+
 def _jsonl_slowly(
-    raw: list[str], idx: list[int], numbers: list[int], name: str, on_bad: BadRowHandler | None
-) -> tuple[list[list[float]], list[str] | None, list[int]]:
+    shape: RowShape, raw: list[str], idx: list[int], numbers: list[int], name: str, on_bad: BadRowHandler | None
+) -> tuple[list[list[float]], dict[str, list[Any]] | None, list[int]]:
     import json
 
     rows: list[list[float]] = []
+    extras: list[list[Any]] = []
     kept: list[int] = []
-    names = None
-    width = None
     for j, line in zip(idx, numbers, strict=False):
         try:
             try:
                 value = json.loads(raw[j])
+            except RecursionError:
+                raise InputError(f"{name}: line {line}: JSON nested too deeply", "give one JSON row per line") from None
             except ValueError as e:
                 raise InputError(f"{name}: line {line} is not valid JSON ({e.msg})",  # type: ignore[attr-defined]
                                  "give one JSON array of numbers per line") from None
-            (row,), row_names = _rows_from_json([value], name, functools.partial(_line_name, [line]))
-            if width is not None and len(row) != width:
-                raise InputError(f"{name}: line {line} has {len(row)} values but the rows before it have {width}",
-                                 "every row needs the same number of outcomes (ragged rows)")
+            row, extra = shape.row(value, f"line {line}")
         except InputError as e:
             if on_bad is None:
-                raise RowsBeforeError(rows, kept, e) from None
+                raise RowsBeforeError(rows, kept, e, _fields(shape, extras)) from None
             on_bad(e.message)
             continue
-        width = len(row)
-        names = names or row_names
         rows.append(row)
+        extras.append(extra)
         kept.append(line)
-    return rows, names, kept
+    return rows, _fields(shape, extras), kept

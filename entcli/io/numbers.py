@@ -7,6 +7,7 @@ operations (or Arrow's formatter for big blocks once pyarrow is loaded), never f
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
 from typing import Any, Union
@@ -24,9 +25,16 @@ SEP = "\x1f"  # a separator no number or name contains, for splitting joined tem
 FAST_FORMAT_SIZE = 1 << 10
 
 
-def format_numbers(values: NDArray[Any], digits: int | None = None) -> list[str]:
-    """Strings for every element of ``values`` (flattened, C order): repr of float64, or ``digits`` significant."""
+def format_numbers(values: NDArray[Any], digits: int | None = None, style: str = "plain") -> list[str]:
+    """Strings for every element of ``values`` (flattened, C order): repr of float64, or ``digits`` significant.
+
+    A column of text (a key carried from the input) is written as it was read, quoted as ``style`` needs
+    (``csv``/``tsv``: RFC 4180 quotes where a value holds the separator, a quote or a line end; ``json``: a
+    JSON string; a JSON number or null read from JSON input stays one).
+    """
     flat = np.asarray(values).ravel()
+    if flat.dtype.kind in "UOS":
+        return text_cells(flat, style)
     if flat.dtype.kind in "iub":
         return list(map(str, flat.tolist()))
     if digits is None and flat.size >= FAST_FORMAT_SIZE and "pyarrow" in sys.modules:
@@ -46,3 +54,37 @@ def join_groups(cells: list[str], n: int, size: int, sep: str, opening: str = ""
         return [opening + closing] * n
     template = (opening + sep.join(["%s"] * size) + closing + SEP) * n
     return (template % tuple(cells)).split(SEP)[:-1]
+
+
+_CSV_SPECIAL = re.compile(r'[",\t\n\r]')
+_JSON_SPECIAL = re.compile(r'["\\\x00-\x1f\x7f]')
+
+
+def text_cells(values: NDArray[Any], style: str = "plain") -> list[str]:
+    """Cells of a text column (see :func:`format_numbers`); only a value that needs quoting is looked at alone."""
+    if values.dtype.kind == "O":
+        items = values.tolist()
+        if style == "json":
+            import json
+
+            return [json.dumps(v, ensure_ascii=False) if not isinstance(v, float) or v == v and abs(v) != float("inf")
+                    else "null" for v in items]
+        strings = ["" if v is None else ("true" if v is True else "false" if v is False else str(v)) for v in items]
+    else:
+        strings = values.astype(str).tolist()
+    joined = SEP.join(strings)
+    if style == "json":
+        if not _JSON_SPECIAL.search(joined):
+            return (('"%s"' + SEP) * len(strings) % tuple(strings)).split(SEP)[:-1]
+        import json
+
+        return [json.dumps(v, ensure_ascii=False) for v in strings]
+    if style in ("csv", "tsv") and _CSV_SPECIAL.search(joined):
+        return [_csv_quote(v, "," if style == "csv" else "\t") for v in strings]
+    return strings
+
+
+def _csv_quote(value: str, sep: str) -> str:
+    if any(c in value for c in (sep, '"', "\n", "\r")):
+        return '"' + value.replace('"', '""') + '"'
+    return value

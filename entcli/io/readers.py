@@ -10,6 +10,7 @@ the line.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import re
 import sys
@@ -23,6 +24,7 @@ from entcli.errors import InputError
 from entcli.io.blocks import BadRowHandler, Block, Source, iter_blocks
 from entcli.io.formats import EXTENSIONS, INPUT_FORMATS, delimiter_of
 from entcli.io.jsonrows import json_source, jsonl_source
+from entcli.io.roles import Roles, resolve
 from entcli.io.text import text_source
 
 __all__ = ["Block", "Source", "iter_blocks", "open_source", "parse_numbers", "values_source", "looks_numeric"]
@@ -107,7 +109,7 @@ def open_source(
     delimiter: str | None = None,
     header: bool | None = None,
     on_bad: BadRowHandler | None = None,
-    columns: list[str] | None = None,
+    roles: Roles | None = None,
     *,
     stdin: BinaryIO | None = None,
     fast: bool = True,
@@ -117,73 +119,60 @@ def open_source(
     ``fmt`` forces a format (one of :data:`~entcli.io.formats.INPUT_FORMATS`); ``delimiter`` overrides the
     separator of a text format (see :func:`~entcli.io.formats.delimiter_of`); ``header`` forces (True) or
     forbids (False) a header row, None detects it. With ``on_bad``, rows that cannot be parsed are reported to
-    it and skipped instead of raising. ``columns`` keeps only those columns (header names, or 1-based numbers),
-    in that order. ``stdin`` is the binary stream ``-`` reads (default: the process's); ``fast`` False keeps
-    pyarrow's parser out (the NumPy reader only).
+    it and skipped instead of raising. ``roles`` say which columns are the outcomes and which are keys
+    (:mod:`entcli.io.roles`). ``stdin`` is the binary stream ``-`` reads (default: the process's); ``fast``
+    False keeps pyarrow's parser out (the NumPy reader only).
     """
-    source = _open_source(path, fmt, delimiter, header, on_bad, columns, stdin, fast)
-    return select_columns(source, columns) if columns and source.fmt not in ("parquet", "arrow") else source
-
-
-def select_columns(source: Source, columns: list[str]) -> Source:
-    """Keep only ``columns`` (names from the header, or 1-based numbers) of every block."""
-    index: list[int] = []
-    for c in columns:
-        if source.names and c in source.names:
-            index.append(source.names.index(c))
-        elif c.isdigit() and int(c) >= 1:
-            index.append(int(c) - 1)
-        else:
-            known = f"columns are: {', '.join(source.names)}" if source.names else "give 1-based column numbers"
-            raise InputError(f"{source.name}: no column {c!r}", known)
-    inner = source.blocks
-
-    def blocks() -> Iterator[Block]:
-        for block in inner:
-            width = block.values.shape[1]
-            if max(index) >= width:
-                raise InputError(f"{source.name}: --columns asks for column {max(index) + 1} of {width}")
-            yield Block(block.values[:, index], block.start, block.line_of, block.positions)
-
-    source.blocks = blocks()
-    if source.names:
-        source.names = [source.names[i] for i in index]
-    return source
-
-
-def _open_source(
-    path: str,
-    fmt: str | None,
-    delimiter: str | None,
-    header: bool | None,
-    on_bad: BadRowHandler | None,
-    columns: list[str] | None,
-    stdin: BinaryIO | None,
-    fast: bool,
-) -> Source:
+    roles = roles or Roles()
     if fmt is not None and fmt not in INPUT_FORMATS:
         raise InputError(f"unknown input format {fmt!r}", f"use one of {', '.join(INPUT_FORMATS)}")
     if fmt in ("parquet", "arrow") or (fmt is None and _format_from_extension(path) in ("parquet", "arrow")):
-        return _columnar(path, columns)
+        return _columnar(path, roles)
     stream, name = _open_binary(path, stdin)
     if fmt is None and path != "-":
         fmt = _format_from_extension(path)
     head = b""
     if fmt is None:
         fmt, head = _sniff(stream, name)
+    if roles.field is not None and fmt not in ("json", "jsonl"):
+        raise InputError(f"{name}: --field picks a field of JSON objects, but the input is {fmt}",
+                         "drop --field, or give JSON / JSON Lines")
     if fmt == "npy":
-        return _npy_source(stream, name, head, path)
+        return numeric_layout(_npy_source(stream, name, head, path), roles)
     if fmt == "json":
-        return json_source(stream, name, head)
+        return json_source(stream, name, head, roles)
     if fmt == "jsonl":
-        return jsonl_source(stream, name, head, on_bad)
+        return jsonl_source(stream, name, head, on_bad, roles)
     if delimiter is None:
         delimiter = DELIMITERS[fmt] if fmt in ("csv", "tsv") else None
         sniff_delimiter = fmt == "txt" or fmt is None
     else:
         delimiter = delimiter_of(delimiter)
         sniff_delimiter = False
-    return text_source(stream, name, head, delimiter, sniff_delimiter, header, on_bad, fast)
+    return text_source(stream, name, head, delimiter, sniff_delimiter, header, on_bad, fast, roles)
+
+
+def numeric_layout(source: Source, roles: Roles) -> Source:
+    """Apply ``roles`` to a source of numbers only (``.npy``, values): columns by number, kept ones as keys."""
+    if not roles.asked:
+        return source
+    inner = iter_blocks(source)
+    first = next(inner)
+    width = first.values.shape[1]
+    layout = resolve(roles, source.names, width, [True] * width, source.name)
+    if layout.plain:
+        source.blocks = itertools.chain([first], inner)
+        return source
+
+    def blocks() -> Iterator[Block]:
+        for block in itertools.chain([first], inner):
+            fields = {layout.name_of(i): block.values[:, i] for i in layout.text_columns} or None
+            yield Block(block.values[:, list(layout.outcomes)], block.start, block.line_of, block.positions, fields)
+
+    source.blocks = blocks()
+    source.names = layout.outcome_names
+    source.keys = layout.key_names
+    return source
 
 
 def _first_content(head: bytes) -> bytes | None:
@@ -228,24 +217,25 @@ def _sniff(stream: BinaryIO, name: str) -> tuple[str, bytes]:
     return "txt", head
 
 
-def _columnar(path: str, columns: list[str] | None) -> Source:
+def _columnar(path: str, roles: Roles) -> Source:
     from entcli.io.arrow import columnar_source
 
     if path == "-":
         raise InputError("Parquet and Arrow input must be a file, not stdin", "give its path with -i")
     if not os.path.isfile(path):
         _open_binary(path)  # raises the usual error for a missing file or a directory
-    names, arrays = columnar_source(path, columns)
+    layout, batches = columnar_source(path, roles)
 
     def blocks() -> Iterator[Block]:
         start = 0
-        for values in arrays:
-            yield Block(values, start, None)
+        for values, fields in batches:
+            yield Block(values, start, None, fields=fields)
             start += len(values)
         if start == 0:
             raise InputError(f"{path}: no rows to read", "the file has no rows")
 
-    return Source(path, blocks(), names, "parquet" if path.lower().endswith((".parquet", ".pq")) else "arrow")
+    fmt = "parquet" if path.lower().endswith((".parquet", ".pq")) else "arrow"
+    return Source(path, blocks(), layout.outcome_names, fmt, layout.key_names)
 
 
 def _npy_source(stream: BinaryIO, name: str, head: bytes, path: str) -> Source:

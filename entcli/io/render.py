@@ -25,7 +25,7 @@ from entcli.io.numbers import SEP, Column, format_numbers, join_groups
 
 
 def _json_cells(col: NDArray[Any], digits: int | None) -> list[str]:
-    cells = format_numbers(col, digits)
+    cells = format_numbers(col, digits, "json")
     if col.dtype.kind == "f" and not np.isfinite(col).all():
         for j in np.flatnonzero(~np.isfinite(col.ravel())).tolist():
             cells[j] = "null"
@@ -149,7 +149,7 @@ class Writer:
             if isinstance(col, str):
                 cols.append([col] * n)
                 continue
-            cells = format_numbers(col, self.digits)
+            cells = format_numbers(col, self.digits, "csv" if sep == "," else "tsv")
             width = int(np.prod(col.shape[1:])) if col.ndim > 1 else 1
             cols += [cells[j::width] for j in range(width)]
         self.stream.write("\n".join(map(sep.join, zip(*cols, strict=False))) + "\n")

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from entcli.errors import InputError
 from entcli.io.blocks import BadRowHandler, Block, RowsBeforeError, Source
+from entcli.io.roles import Layout, Roles, resolve
 
 #: Text is read in chunks of about this many bytes (cut at a line end).
 CHUNK_BYTES = 4 << 20
@@ -65,6 +66,10 @@ def is_content_line(line: str) -> bool:
 
 def _split_fields(line: str, delimiter: str | None) -> list[str]:
     line = line.split("#", 1)[0].strip()
+    if delimiter is not None and len(delimiter) == 1 and '"' in line:
+        import csv
+
+        return next(csv.reader([line], delimiter=delimiter, skipinitialspace=True))
     return line.split(delimiter) if delimiter is not None else line.split()
 
 
@@ -83,6 +88,10 @@ def _guess_delimiter(line: str) -> str | None:
     return None
 
 
+def _clean(field: str) -> str:
+    return field.strip().strip('"').strip("'").strip()
+
+
 def text_source(
     stream: BinaryIO,
     name: str,
@@ -92,8 +101,14 @@ def text_source(
     header: bool | None,
     on_bad: BadRowHandler | None,
     fast: bool = True,
+    roles: Roles | None = None,
 ) -> Source:
-    """Rows of delimited or whitespace-separated text; ``fast`` lets pyarrow parse big chunks when installed."""
+    """Rows of delimited or whitespace-separated text; ``fast`` lets pyarrow parse big chunks when installed.
+
+    ``roles`` say which columns are outcomes and which are read as text (:mod:`entcli.io.roles`); a header
+    whose width differs from the rows' is an error.
+    """
+    roles = roles or Roles()
     chunks = read_chunks(stream, head)
     source = Source(name, iter(()), None, "text")
     line = 1  # the line the current chunk starts at
@@ -110,23 +125,41 @@ def text_source(
     if not text:
         raise InputError(f"{name}: no rows to read (empty input)", "give one distribution per line")
     lines = text.split("\n")
-    first_idx = next(i for i, ln in enumerate(lines) if is_content_line(ln))
+    content = (i for i, ln in enumerate(lines) if is_content_line(ln))
+    first_idx = next(content)
     first = lines[first_idx]
     if sniff_delimiter:
         delimiter = _guess_delimiter(first)
-    fields = [f.strip().strip('"').strip("'").strip() for f in _split_fields(first, delimiter)]
+    fields = [_clean(f) for f in _split_fields(first, delimiter)]
     is_header = header if header is not None else not all(_is_number(f) for f in fields)
+    data_idx = next(content, None) if is_header else first_idx
+    data = [f.strip() for f in _split_fields(lines[data_idx], delimiter)] if data_idx is not None else None
+    hint = None
     if is_header:
         source.names = fields
+        if data is not None and len(data) != len(fields):
+            raise InputError(f"{name}: the header (line {line + first_idx}) names {len(fields)} columns but line "
+                             f"{line + data_idx} has {len(data)} fields",
+                             "every row needs one field per header name; check for a missing or extra separator")
         # The header line is consumed: blank it so that line numbers stay right.
         lines[first_idx] = ""
         text = "\n".join(lines)
-    hint = None
-    if is_header and header is None and any(_is_number(f) for f in fields):
-        bad = next(f for f in fields if not _is_number(f))
-        hint = (f"line {line + first_idx} was taken as a header because {bad!r} is not a number; "
-                "give --no-header to read it as data")
-    source.blocks = _text_blocks(text, chunks, name, delimiter, line, on_bad, hint, fast)
+        if header is None and any(_is_number(f) for f in fields):
+            bad = next(f for f in fields if not _is_number(f))
+            hint = (f"line {line + first_idx} was taken as a header because {bad!r} is not a number; "
+                    "give --no-header to read it as data")
+    width = len(data) if data is not None else len(fields)
+    # Text in a column makes it a key only under a header (or when columns were picked): else it is bad data.
+    numeric = [_is_number(f) for f in data] if data is not None and (is_header or roles.asked) else None
+    layout = resolve(roles, source.names, width, numeric, name)
+    source.names = layout.outcome_names
+    source.keys = layout.key_names
+    if layout.keys:
+        source.notes.append(f"{name}: keys carried to the output: {', '.join(layout.key_names)}")
+    if not layout.plain:
+        source.notes.append(f"{name}: outcomes: {', '.join(layout.outcome_names or map(str, layout.outcomes))}")
+    source.blocks = _text_blocks(text, chunks, name, delimiter, line, on_bad, hint, fast,
+                                 None if layout.plain else layout)
     return source
 
 
@@ -139,30 +172,39 @@ def _text_blocks(
     on_bad: BadRowHandler | None,
     header_hint: str | None = None,
     allow_fast: bool = True,
+    layout: Layout | None = None,
 ) -> Iterator[Block]:
-    from entcli.io.arrow import chunk_parser
+    from entcli.io.arrow import chunk_parser, table_chunk_parser
 
     # pyarrow is imported only once a chunk is big enough to repay it (~0.2 s); False: not to be used.
-    fast: Callable[[bytes], NDArray[np.float64] | None] | bool | None = None if allow_fast else False
-    k: int | None = None
+    fast: Callable[[bytes], Any] | bool | None = None if allow_fast else False
+    k: int | None = None if layout is None else layout.width
     start = 0
     raw: bytes | None = None  # the chunk as read, when it has not been decoded yet
     while True:
         if fast is None and len(raw if raw is not None else text) >= CHUNK_BYTES:
-            fast = chunk_parser(delimiter) or False
-        rows = fast(raw if raw is not None else text.encode()) if callable(fast) else None
-        if rows is not None and (k is None or rows.shape[1] == k):
-            k = rows.shape[1]
+            fast = (chunk_parser(delimiter) if layout is None else table_chunk_parser(delimiter, layout)) or False
+        parsed = fast(raw if raw is not None else text.encode()) if callable(fast) else None
+        fields = None
+        if layout is not None and parsed is not None:
+            rows, fields = parsed
+        else:
+            rows = parsed
+        if rows is not None and (k is None or rows.shape[1] == k or layout is not None):
+            k = k if layout is not None else rows.shape[1]
             line_of = _lazy_lines(raw, text, line, len(rows))
             newlines = raw.count(b"\n") if raw is not None else text.count("\n")
         else:
             if raw is not None:
                 text = decode_chunk(raw, name, line)
-            rows, explicit_lines, k = _parse_text(text, name, delimiter, line, k, on_bad)
+            if layout is None:
+                rows, explicit_lines, k = _parse_text(text, name, delimiter, line, k, on_bad)
+            else:
+                rows, fields, explicit_lines = _parse_table(text, name, delimiter, line, layout, on_bad)
             line_of = explicit_lines or _lazy_lines(None, text, line, len(rows))
             newlines = text.count("\n")
         if len(rows):
-            yield Block(rows, start, line_of)
+            yield Block(rows, start, line_of, fields=fields)
             start += len(rows)
         line += newlines
         raw = next(chunks, None)
@@ -171,6 +213,80 @@ def _text_blocks(
     if start == 0:
         raise InputError(f"{name}: no rows to read (only a header, blank lines or comments)",
                          header_hint or "give one distribution per line")
+
+
+def _parse_table(
+    text: str, name: str, delimiter: str | None, first_line: int, layout: Layout, on_bad: BadRowHandler | None
+) -> tuple[NDArray[np.float64], dict[str, NDArray[Any]] | None, Callable[[int], int] | None]:
+    """One chunk of a table: the outcome columns as numbers, the text columns as strings, nothing else parsed.
+
+    NumPy's C reader takes the chunk in two passes (numbers, then text columns and the last column, which
+    catches short rows); long rows are caught by counting separators. Quotes, comments, whitespace
+    separators or any doubt: the line-by-line path, which names the bad line.
+    """
+    text_columns = layout.text_columns
+    plain_text = delimiter is not None and len(delimiter) == 1 and '"' not in text and "#" not in text
+    if plain_text:
+        try:
+            with _quiet_loadtxt():
+                rows = np.loadtxt(io.StringIO(text), delimiter=delimiter, usecols=layout.outcomes, ndmin=2,
+                                  dtype=np.float64, comments=None)
+                last = (*text_columns, layout.width - 1)
+                strings = np.loadtxt(io.StringIO(text), delimiter=delimiter, usecols=last, ndmin=2, dtype=str,
+                                     comments=None)
+            n = len(rows)
+            if n == 0:
+                return np.empty((0, len(layout.outcomes))), None, None
+            if text.count(delimiter) == n * (layout.width - 1) and len(strings) == n:
+                fields = {layout.name_of(i): np.char.strip(strings[:, j]) for j, i in enumerate(text_columns)}
+                return rows, fields or None, None
+        except ValueError:
+            pass
+    return _parse_table_slowly(text, name, delimiter, first_line, layout, on_bad)
+
+
+def _parse_table_slowly(
+    text: str, name: str, delimiter: str | None, first_line: int, layout: Layout, on_bad: BadRowHandler | None
+) -> tuple[NDArray[np.float64], dict[str, NDArray[Any]] | None, Callable[[int], int]]:
+    good: list[list[float]] = []
+    good_lines: list[int] = []
+    text_columns = layout.text_columns
+    texts: list[list[str]] = [[] for _ in text_columns]
+    names = layout.names
+    for j, raw in enumerate(text.split("\n")):
+        if not is_content_line(raw):
+            continue
+        line = first_line + j
+        fields = _split_fields(raw, delimiter)
+        problem = None
+        values: list[float] = []
+        if len(fields) != layout.width:
+            problem = (f"has {len(fields)} fields but the {'header names' if names else 'rows before it have'} "
+                       f"{layout.width} (ragged rows)")
+        else:
+            for c in layout.outcomes:
+                try:
+                    values.append(float(fields[c]))
+                except ValueError:
+                    label = f" ({names[c]})" if names else ""
+                    problem = f"column {c + 1}{label} ({fields[c].strip()!r}) is not a number"
+                    break
+        if problem is None:
+            good.append(values)
+            good_lines.append(line)
+            for t, c in zip(texts, text_columns, strict=True):
+                t.append(_clean(fields[c]))
+            continue
+        message = f"{name}: line {line}: {problem}"
+        if on_bad is not None:
+            on_bad(message)
+            continue
+        partial = {layout.name_of(c): t for t, c in zip(texts, text_columns, strict=True)}
+        raise RowsBeforeError(good, good_lines, InputError(message, _hint_for(problem, delimiter, line, names)),
+                              partial or None)
+    rows = np.array(good, dtype=np.float64).reshape(len(good), len(layout.outcomes))
+    fields = {layout.name_of(c): np.array(t, dtype=str) for t, c in zip(texts, text_columns, strict=True)}
+    return rows, fields or None, (lambda i: good_lines[i])
 
 
 def _parse_text(
@@ -250,7 +366,7 @@ def _parse_text_slowly(
             on_bad(message)
             continue
         # Hand back the rows before the bad line, then fail on the next call.
-        raise RowsBeforeError(good, good_lines, InputError(message, _hint_for(problem, delimiter)))
+        raise RowsBeforeError(good, good_lines, InputError(message, _hint_for(problem, delimiter, line)))
     rows = np.array(good, dtype=np.float64).reshape(len(good), k or 0)
     return rows, (lambda i: good_lines[i]), k
 
@@ -268,11 +384,17 @@ def _parse_line(raw: str, delimiter: str | None, k: int | None) -> tuple[str | N
     return None, values
 
 
-def _hint_for(problem: str, delimiter: str | None) -> str:
+def _hint_for(problem: str, delimiter: str | None, line: int = 0, names: list[str] | tuple[str, ...] | None = None
+              ) -> str:
     if "ragged" in problem:
         return "every row needs the same number of outcomes; check for a missing or extra separator"
     shown = {None: "whitespace", "\t": "tab"}.get(delimiter, repr(delimiter))
-    return f"fields are split on {shown}; use -d/--delimiter to change it, or --header if it is a header"
+    hint = f"fields are split on {shown}; use -d/--delimiter to change it"
+    if line <= 2:
+        hint += "; --header reads the first line as names, --no-header as data"
+    if names:
+        hint += "; pick the outcome columns with --columns or drop others with --exclude"
+    return hint
 
 
 class _quiet_loadtxt:

@@ -15,8 +15,11 @@ from entcli.io.readers import iter_blocks, open_source, parse_numbers
 pytestmark = pytest.mark.usefixtures("both_readers")
 
 
-def read_all(path, **kw):
-    source = open_source(str(path), **kw)
+def read_all(path, columns=None, **kw):
+    from entcli.io.roles import Roles
+
+    roles = Roles(columns=tuple(columns)) if columns else None
+    source = open_source(str(path), roles=roles, **kw)
     blocks = list(iter_blocks(source))
     return source, np.concatenate([b.values for b in blocks])
 
@@ -167,7 +170,7 @@ def test_line_numbers_across_chunks(tmp_path, monkeypatch):
     "content, message",
     [
         ('[[0.5, 0.5], [1]]', "element 2 has 1 values"),
-        ('[[0.5, "a"]]', "element 1 is not an array of numbers"),
+        ('[[0.5, "a"]]', "element 1: 'a' is not a number"),
         ("[0.5, 0.5", "not valid JSON"),
         ('"x"', "must be an array"),
     ],
@@ -245,8 +248,12 @@ def test_parquet_and_arrow_ipc(tmp_path, ext):
     source, values = read_all(path, columns=["a", "b"])
     assert source.names == ["a", "b"]
     np.testing.assert_array_equal(values, [[0.25, 0.75], [0.5, 0.5]])
-    with pytest.raises(InputError, match="column 'id' holds string"):
-        read_all(path)
+    # Without --columns, the text column is a key carried to the output, not an outcome.
+    source = open_source(str(path))
+    (block,) = list(iter_blocks(source))
+    assert source.names == ["a", "b"] and source.keys == ["id"]
+    assert block.fields["id"].tolist() == ["x", "y"]
+    np.testing.assert_array_equal(block.values, [[0.25, 0.75], [0.5, 0.5]])
 
 
 def test_parquet_without_pyarrow_names_the_extra(tmp_path, monkeypatch):

@@ -1,0 +1,184 @@
+"""Column roles: which columns of a table are the outcomes, which are keys carried to the output, which a
+command reads by name (a label column); resolved once per input from its header and its first row.
+
+A column SPEC (``--columns``, ``--exclude``, ``--keep``) is a comma-separated list of items:
+
+- a header name, exactly as written (``cat``);
+- ``N`` or ``N-M``: 1-based column numbers and ranges (``2-11``);
+- a glob over the header names (``p_*``, ``prob[0-9]``);
+- ``#N`` / ``#N-M``: always column numbers; ``=NAME``: always a header name.
+
+A header name that is itself a number (pandas writes ``,0,1,2``) makes a bare number ambiguous when the name
+and the column number point at different columns: that is an error asking for ``#N`` or ``=NAME``, never a
+guess.
+
+Without ``--columns`` the outcomes are every column that is not excluded, not kept by ``--keep SPEC``, not
+read by a command (a ``--target-column``) and numeric in the first data row. ``--keep`` says which other
+columns go to the output: by default those with text in the first row (ids, names); ``all``, ``none`` or a
+SPEC. Columns that are neither outcomes nor read are never parsed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from entcli.errors import InputError
+
+__all__ = ["Layout", "Roles", "parse_spec", "resolve", "select"]
+
+_RANGE = re.compile(r"^(\d+)(?:-#?(\d+))?$")
+_GLOB = re.compile(r"[*?\[]")
+#: ``--keep`` words that are not a SPEC.
+KEEP_WORDS = ("all", "none")
+
+
+@dataclass(frozen=True)
+class Roles:
+    """What the command line asked of an input's columns (see the module docstring).
+
+    ``keep`` is None (the default: text columns), ``"all"``, ``"none"`` or SPEC items; ``wanted`` are the
+    columns a command reads by name (they are neither outcomes nor, unless kept, output); ``field`` is the
+    JSON path of the distribution; ``fill`` is ``--fill 0`` (JSON Lines objects: the union of the keys).
+    """
+
+    columns: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] = ()
+    keep: str | tuple[str, ...] | None = None
+    wanted: tuple[str, ...] = ()
+    field: str | None = None
+    fill: bool = False
+
+    @property
+    def asked(self) -> bool:
+        """True when the command line said anything about columns (else a table is read as it comes)."""
+        return bool(self.columns or self.exclude or self.keep is not None or self.wanted)
+
+
+def parse_spec(text: str, option: str) -> tuple[str, ...]:
+    """The items of a SPEC (split on commas, blanks dropped); an empty SPEC is an error naming ``option``."""
+    items = tuple(item.strip() for item in text.split(",") if item.strip())
+    if not items:
+        raise InputError(f"{option} names no column", f"e.g. {option} a,b,c or {option} 2-4 or {option} 'p_*'")
+    return items
+
+
+def select(items: Sequence[str], names: Sequence[str] | None, width: int, option: str, where: str) -> list[int]:
+    """0-based indices of the columns ``items`` name, in the order given (a column named twice counts once)."""
+    chosen: list[int] = []
+    for item in items:
+        for i in _one(item, names, width, option, where):
+            if i not in chosen:
+                chosen.append(i)
+    return chosen
+
+
+def _one(item: str, names: Sequence[str] | None, width: int, option: str, where: str) -> list[int]:
+    known = f"columns are: {', '.join(names)}" if names else f"give 1-based column numbers 1-{width}"
+    if item.startswith("="):
+        if names and item[1:] in names:
+            return [list(names).index(item[1:])]
+        raise InputError(f"{where}: {option}: no column named {item[1:]!r}", known)
+    forced = item.startswith("#")
+    text = item[1:] if forced else item
+    numbered = _RANGE.match(text)
+    if not forced and names and item in names:
+        index = list(names).index(item)
+        if numbered and numbered.group(2) is None and 1 <= int(text) <= width and int(text) - 1 != index:
+            raise InputError(
+                f"{where}: {option}: {item!r} is both the name of column {index + 1} and the number of column "
+                f"{int(text)}", f"write ={item} for the column named {item}, or #{item} for column number {item}")
+        return [index]
+    if numbered:
+        lo = int(numbered.group(1))
+        hi = int(numbered.group(2)) if numbered.group(2) is not None else lo
+        if not 1 <= lo <= hi <= width:
+            raise InputError(f"{where}: {option}: column {item!r} is out of range (the input has {width} columns)",
+                             known)
+        return list(range(lo - 1, hi))
+    if not forced and _GLOB.search(item) and names:
+        matched = [i for i, name in enumerate(names) if fnmatch.fnmatchcase(name, item)]
+        if matched:
+            return matched
+        raise InputError(f"{where}: {option}: no column matches {item!r}", known)
+    raise InputError(f"{where}: {option}: no column {item!r}", known)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The roles of an input's columns: ``outcomes`` and ``keys`` (carried) as 0-based indices, in order;
+    ``wanted`` maps a column a command reads to its index; ``names`` are the header's (or None)."""
+
+    width: int
+    outcomes: tuple[int, ...]
+    keys: tuple[int, ...] = ()
+    wanted: tuple[tuple[str, int], ...] = ()
+    names: tuple[str, ...] | None = None
+
+    @property
+    def plain(self) -> bool:
+        """Every column an outcome, in order, nothing else read: the fast path of every reader."""
+        return self.outcomes == tuple(range(self.width)) and not self.keys and not self.wanted
+
+    @property
+    def text_columns(self) -> tuple[int, ...]:
+        """The columns read as text: the keys, then the wanted columns that are not keys."""
+        return self.keys + tuple(i for _, i in self.wanted if i not in self.keys)
+
+    def name_of(self, i: int) -> str:
+        """The output name of column ``i``: its header name, else ``column_N`` (1-based)."""
+        return self.names[i] if self.names is not None else f"column_{i + 1}"
+
+    @property
+    def outcome_names(self) -> list[str] | None:
+        return [self.names[i] for i in self.outcomes] if self.names is not None else None
+
+    @property
+    def key_names(self) -> list[str]:
+        return [self.name_of(i) for i in self.keys]
+
+
+def resolve(roles: Roles, names: Sequence[str] | None, width: int, numeric: Sequence[bool] | None,
+            where: str) -> Layout:
+    """The :class:`Layout` of an input of ``width`` columns (``names`` from its header; ``numeric[i]``: column
+    ``i`` of the first data row is a number, None when unknown) under ``roles``."""
+    header = tuple(names) if names is not None else None
+    wanted: list[tuple[str, int]] = []
+    for column in roles.wanted:
+        if header is None or column not in header:
+            hint = f"columns are: {', '.join(header)}" if header else "the input needs a header row naming it"
+            raise InputError(f"{where}: no column {column!r}", hint)
+        wanted.append((column, header.index(column)))
+    taken = {i for _, i in wanted}
+    excluded = set(select(roles.exclude, header, width, "--exclude", where)) if roles.exclude else set()
+    explicit = roles.keep if isinstance(roles.keep, tuple) else None
+    kept_by_name = select(explicit, header, width, "--keep", where) if explicit else []
+    if roles.columns:
+        outcomes = [i for i in select(roles.columns, header, width, "--columns", where) if i not in excluded]
+        clash = [i for i in outcomes if i in taken or i in kept_by_name]
+        if clash:
+            raise InputError(f"{where}: column {_label(header, clash[0])} is both an outcome (--columns) and "
+                             f"{'a column read by name' if clash[0] in taken else 'a kept key (--keep)'}",
+                             "a column has one role")
+    else:
+        outcomes = [i for i in range(width) if i not in excluded and i not in taken and i not in kept_by_name
+                    and (numeric is None or numeric[i])]
+    if not outcomes and width:
+        raise InputError(f"{where}: no outcome columns left", "check --columns/--exclude/--keep" if roles.asked
+                         else "no column of the first row is a number")
+    rest = [i for i in range(width) if i not in outcomes]
+    if roles.keep == "none":
+        keys: list[int] = []
+    elif roles.keep == "all":
+        keys = rest
+    elif explicit:
+        keys = [i for i in kept_by_name if i not in outcomes]
+    else:
+        keys = [i for i in rest if i not in excluded and i not in taken and numeric is not None and not numeric[i]]
+    return Layout(width, tuple(outcomes), tuple(keys), tuple(wanted), header)
+
+
+def _label(names: Sequence[str] | None, i: int) -> str:
+    return f"{i + 1} ({names[i]!r})" if names is not None else str(i + 1)
