@@ -20,7 +20,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import IO, TypeVar
+from typing import IO, Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -88,10 +88,19 @@ class Run:
     #: fields of each block carried to the output before the results (ids), and whether ``row`` leads them
     keys: list[str] = field(default_factory=list)
     row_number: bool = False
+    #: the command puts the keys into its results itself (simulate: several result rows per input row)
+    own_keys: bool = False
+    #: --explain's printer, for what is learnt while reading (how outcomes were paired)
+    explain: Callable[..., None] | None = None
     skipped: int = 0
     nonfinite: RowTally = field(default_factory=RowTally)
     #: failures by message ("check failed: entropy > 0.5", "warning: not converged ..."), each with its rows
     failed: dict[str, RowTally] = field(default_factory=dict)
+
+    def note(self, *lines: str) -> None:
+        """Tell --explain how the input was read (a no-op without --explain)."""
+        if self.explain is not None:
+            self.explain(*lines)
 
     def carry(self, source: Source, files: Files, prefix: str = "") -> None:
         """Carry ``source``'s keys (with ``prefix``, for pairwise) and, with --row-number, the row number."""
@@ -100,7 +109,7 @@ class Run:
 
     def carried(self, columns: Columns, block: Block) -> Columns:
         """``columns`` led by the row number and the carried keys of ``block`` (not for a batch's one result)."""
-        if not (self.keys or self.row_number) or block is _NO_ROW:
+        if not (self.keys or self.row_number) or block is _NO_ROW or self.own_keys:
             return columns
         out: dict[str, Column] = {}
         if self.row_number and "row" not in columns:
@@ -298,10 +307,123 @@ def _side(block: Block, kind: Kind, reading: PairReading) -> tuple[Side, NDArray
     return Side(p, log_p, block), bad
 
 
-def checked_pairs(a: Source, b: Source, kinds: tuple[Kind, Kind], reading: PairReading, run: Run
-                  ) -> Iterator[tuple[Side, Side, Block]]:
-    """Checked sides of aligned blocks of ``a`` and ``b``, and the block whose row numbers the results carry."""
-    for ba, bb in aligned(a, b):
+def key_text(fields: dict[str, NDArray[Any]] | None, on: tuple[str, ...]) -> NDArray[np.str_]:
+    """The join key of every row of a block: the --on columns as text (several joined by a separator)."""
+    assert fields is not None
+    parts = [np.asarray(fields[k]).astype(str) for k in on]
+    out = parts[0]
+    for part in parts[1:]:
+        out = np.char.add(np.char.add(out, "\x1f"), part)
+    return out
+
+
+def _need_keys(source: Source, on: tuple[str, ...], label: str) -> None:
+    if not set(on) <= set(source.keys):
+        missing = next(k for k in on if k not in source.keys)
+        known = ", ".join(source.keys) if source.keys else "none"
+        raise InputError(f"{source.name} ({label}): --on column {missing!r} is not a key column (keys: {known})",
+                         "--on names key columns of both inputs' headers, e.g. --on id")
+
+
+def joined(a: Source, b: Source, on: tuple[str, ...], run: Run) -> Iterator[tuple[Block, Block]]:
+    """Pairs of blocks whose rows share the --on key: ``b`` (q) read whole and indexed, ``a`` (p) streamed.
+
+    A p key that q lacks, or a key twice on one side, is an error naming it (skipped and reported with
+    --skip-invalid); q keys that no p row matched are reported at the end in the same way.
+    """
+    _need_keys(a, on, "-p")
+    _need_keys(b, on, "-q")
+    q_blocks = list(iter_blocks(b))
+    values = np.concatenate([blk.values for blk in q_blocks])
+    keys = np.concatenate([key_text(blk.fields, on) for blk in q_blocks])
+    fields = {k: np.concatenate([blk.fields[k] for blk in q_blocks if blk.fields]) for k in b.keys}
+    numbers = np.concatenate([blk.row_numbers() for blk in q_blocks]) - 1
+    index: dict[str, int] = {}
+    for i, key in enumerate(keys.tolist()):
+        if key in index:
+            message = f"{b.name} (-q): key {key!r} is in rows {numbers[index[key]] + 1} and {numbers[i] + 1}"
+            if not run.skip_invalid:
+                raise InputError(message, "--on needs each key once on each side")
+            run.skip(message)
+            continue
+        index[key] = i
+    matched = np.zeros(len(keys), dtype=bool)
+    seen: set[str] = set()
+    for block in iter_blocks(a):
+        p_keys = key_text(block.fields, on).tolist()
+        idx = np.fromiter((index.get(k, -1) for k in p_keys), dtype=np.intp, count=len(p_keys))
+        twice = np.array([k in seen for k in p_keys]) if seen else np.zeros(len(p_keys), dtype=bool)
+        if len(set(p_keys)) != len(p_keys):
+            first: dict[str, int] = {}
+            for i, k in enumerate(p_keys):
+                twice[i] |= k in first
+                first.setdefault(k, i)
+        seen.update(p_keys)
+        bad = (idx < 0) | twice
+
+        def error_at(i: int, block: Block = block, p_keys: list[str] = p_keys, twice: NDArray[np.bool_] = twice
+                     ) -> InputError:
+            what = "is there twice" if twice[i] else "is not in -q"
+            return InputError(f"{a.name}: {block.where(i)}: key {p_keys[i]!r} {what}",
+                              "--on pairs each -p row with the -q row of the same key")
+
+        for part, rows in screened((block, idx), bad, lambda pq, sel: (pq[0].take(sel), pq[1][sel]), error_at, run):
+            matched[rows] = True
+            q = Block(values[rows], 0, None, numbers[rows], {k: v[rows] for k, v in fields.items()} or None)
+            yield part, q
+    unmatched = keys[~matched & np.isin(np.arange(len(keys)), list(index.values()))]
+    if len(unmatched):
+        listed = ", ".join(map(repr, unmatched[:LISTED_ROWS].tolist()))
+        more = f" and {len(unmatched) - LISTED_ROWS} more" if len(unmatched) > LISTED_ROWS else ""
+        message = f"{b.name} (-q): {len(unmatched)} key(s) have no -p row: {listed}{more}"
+        if not run.skip_invalid:
+            raise InputError(message, "--on pairs rows of the same key; --skip-invalid reports these and goes on")
+        run.skipped += len(unmatched)
+        print(f"skipped: {message}", file=sys.stderr)
+
+
+def open_pair(files: Files, reading: PairReading, run: Run, p_src: str, q_src: str,
+              labels: tuple[str, str] = ("-p", "-q"), names: bool = True
+              ) -> tuple[Source, Source, Iterator[tuple[Block, Block]] | None, str]:
+    """Open the two inputs of a pair command: read --on key columns, align outcomes by name (``names``), set
+    the keys the results carry; return the sources, the joined pairs (with --on, else None) and a note for
+    --explain on how outcomes and rows were paired."""
+    if reading.on:
+        files = files.wanting(*reading.on)
+    a, b = files.open_src(p_src, labels[0]), files.open_src(q_src, labels[1])
+    note = by_name(a, b, reading.kinds, files.roles.fill, labels) if names else ""
+    if reading.pairwise:
+        run.carry(a, files, "p_")
+        run.carry(b, files, "q_")
+        return a, b, None, note
+    pairs = joined(a, b, reading.on, run) if reading.on else None
+    run.carry(b if a.fmt == "values" and not reading.on else a, files)
+    return a, b, pairs, note
+
+
+def _disagreeing_keys(a: Block, b: Block, warned: list[str]) -> None:
+    """Warn once when both sides carry a key column of the same name whose values differ at some row."""
+    if warned or not a.fields or not b.fields or len(a.values) == 1 or len(b.values) == 1:
+        return
+    for name in a.fields.keys() & b.fields.keys():
+        differ = np.asarray(a.fields[name]).astype(str) != np.asarray(b.fields[name]).astype(str)
+        if differ.any():
+            i = int(np.argmax(differ))
+            warned.append(name)
+            print(f"warning: -p and -q disagree on key {name!r} at {a.where(i)} ({a.fields[name][i]!r} vs "
+                  f"{b.fields[name][i]!r}); rows are paired by position: --on {name} pairs them by key",
+                  file=sys.stderr)
+            return
+
+
+def checked_pairs(a: Source, b: Source, kinds: tuple[Kind, Kind], reading: PairReading, run: Run,
+                  pairs: Iterator[tuple[Block, Block]] | None = None) -> Iterator[tuple[Side, Side, Block]]:
+    """Checked sides of aligned blocks of ``a`` and ``b`` (or the given ``pairs``, e.g. :func:`joined`), and the
+    block whose row numbers the results carry."""
+    warned: list[str] = []
+    for ba, bb in pairs if pairs is not None else aligned(a, b):
+        if pairs is None:
+            _disagreeing_keys(ba, bb, warned)
         (sa, bad_a), (sb, bad_b) = _side(ba, kinds[0], reading), _side(bb, kinds[1], reading)
         rows = ba if len(ba.values) >= len(bb.values) else bb
 
@@ -315,6 +437,77 @@ def checked_pairs(a: Source, b: Source, kinds: tuple[Kind, Kind], reading: PairR
         yield from screened((sa, sb, rows), bad_a | bad_b,
                             lambda part, sel: (part[0].take(sel), part[1].take(sel), part[2].take(sel)),
                             error_at, run)
+
+
+def _reindexed(source: Source, index: list[int], fill: float) -> None:
+    """Replace ``source``'s columns by ``index`` (-1: a column of ``fill``), rows before an error kept."""
+    inner = iter_blocks(Source(source.name, source.blocks))
+    take = np.asarray(index)
+    missing = take < 0
+
+    def blocks() -> Iterator[Block]:
+        for block in inner:
+            values = block.values[:, np.where(missing, 0, take)]
+            if missing.any():
+                values[:, missing] = fill
+            yield Block(values, block.start, block.line_of, block.positions, block.fields)
+
+    source.blocks = blocks()
+
+
+def by_name(a: Source, b: Source, kinds: tuple[Kind, Kind], fill: bool, labels: tuple[str, str] = ("-p", "-q")
+            ) -> str:
+    """Align the outcomes of ``b`` with those of ``a`` by name when both name them; return what was done.
+
+    The same names in another order are reordered; other names are an error listing the names found on one side
+    only, unless ``fill`` (``--fill 0``): then both take the union (``a``'s order, then ``b``'s other names) and a
+    missing outcome is probability 0 (a logit of -inf, a count of 0).
+    """
+    if a.names is None or b.names is None:
+        named = labels[0] if a.names is not None else labels[1] if b.names is not None else None
+        return f"outcomes paired by position: only {named} names its outcomes" if named else ""
+    for source, label in zip((a, b), labels, strict=True):
+        twice = sorted({n for n in source.names if source.names.count(n) > 1})  # type: ignore[union-attr]
+        if twice:
+            raise InputError(f"{source.name} ({label}) names outcome(s) {', '.join(map(repr, twice))} twice",
+                             "every outcome needs its own name to be paired by name")
+    if a.names == b.names:
+        return "outcomes paired by name (same names, same order)"
+    only_a = [n for n in a.names if n not in b.names]
+    only_b = [n for n in b.names if n not in a.names]
+    if not only_a and not only_b:
+        _reindexed(b, [b.names.index(n) for n in a.names], 0.0)
+        b.names = list(a.names)
+        return f"outcomes paired by name: {labels[1]} reordered to {labels[0]}'s order"
+    if not fill:
+        raise InputError(
+            f"{labels[0]} and {labels[1]} name different outcomes: only in {labels[0]} ({a.name}): "
+            f"{', '.join(only_a) or '(none)'}; only in {labels[1]} ({b.name}): {', '.join(only_b) or '(none)'}",
+            "fix the names, or give --fill 0 to take an outcome missing on one side as probability 0")
+    union = list(a.names) + only_b
+    for source, kind in zip((a, b), kinds, strict=True):
+        names = source.names
+        assert names is not None
+        _reindexed(source, [names.index(n) if n in names else -1 for n in union], -np.inf if kind == "logits" else 0.0)
+        source.names = list(union)
+    return f"outcomes paired by name over the union of both sides' names ({len(union)}); a missing one is 0 (--fill 0)"
+
+
+def by_name_rows(rows: Array, names: list[str] | None, target: list[str] | None, label: str, fill: bool,
+                 fill_value: float = 0.0) -> Array:
+    """The columns of a side input (``rows``, outcomes ``names``) in the order of the input's outcomes ``target``."""
+    if names is None or target is None or names == target:
+        return rows
+    only = [n for n in names if n not in target]
+    missing = [n for n in target if n not in names]
+    if only or (missing and not fill):
+        raise InputError(f"{label} names outcomes {', '.join(names)} but the input names {', '.join(target)}",
+                         "give the same outcome names (any order), or --fill 0 for missing ones")
+    out = np.full((len(rows), len(target)), fill_value)
+    for j, n in enumerate(target):
+        if n in names:
+            out[:, j] = rows[:, names.index(n)]
+    return out
 
 
 PairCompute = Callable[[Side, Side], Columns]
@@ -335,8 +528,11 @@ def pairwise(a: Source, b: Source, kinds: tuple[Kind, Kind], reading: PairReadin
     if kinds[1] == "logits":
         q.log_p = np.concatenate([log_softmax(part[1].values, reading.temperature) for part in q_parts])
     q_rows = np.concatenate([part[1].row_numbers() for part in q_parts])
+    q_fields = {f"q_{name}": np.concatenate([part[1].fields[name] for part in q_parts if part[1].fields])
+                for name in b.keys}
     m, k = q.p.shape
     run.matrix_width = m
+    run.row_number = False  # every result row is a pair: p_row and q_row say which
     q3 = Side(q.p[None, :, :], None if q.log_p is None else q.log_p[None, :, :], q.block)
     step = max(1, PAIRWISE_CELLS // max(1, m * k))
     p_reading = Reading(kinds[0], reading.temperature, reading.tol, reading.flags)
@@ -350,7 +546,10 @@ def pairwise(a: Source, b: Source, kinds: tuple[Kind, Kind], reading: PairReadin
             long: dict[str, Column] = {"p_row": np.repeat(part.row_numbers(), m), "q_row": np.tile(q_rows, n)}
             long.update({name: col if isinstance(col, str) else col.reshape(n * m, *col.shape[2:])
                          for name, col in fields.items()})
-            yield long, part.take(np.repeat(np.arange(n), m))
+            pairs = part.take(np.repeat(np.arange(n), m))
+            keys = {f"p_{name}": column for name, column in (pairs.fields or {}).items() if name in a.keys}
+            keys.update({name: np.tile(column, n) for name, column in q_fields.items()})
+            yield long, Block(pairs.values, pairs.start, pairs.line_of, pairs.positions, keys or None)
 
 
 def load_rows(files: Files, src: str, label: str) -> Array:

@@ -15,6 +15,7 @@ import dataclasses
 import functools
 import inspect
 import math
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Optional, TypeVar
@@ -178,8 +179,10 @@ class Files(Group):
         Rows that cannot be parsed are always errors here: skipping one on one side would pair every later
         row with the wrong partner. (``--skip-invalid`` still skips pairs whose numbers fail the checks.)
         """
-        from entcli.io.readers import looks_numeric, values_source
+        from entcli.io.readers import looks_named, looks_numeric, named_values_source, values_source
 
+        if src != "-" and looks_named(src) and not os.path.exists(src):
+            return named_values_source(src, label)
         if src != "-" and looks_numeric(src):
             source = values_source([src])
             source.name = f"{label} values"
@@ -316,6 +319,7 @@ class PairReading(Group):
     epsilon: float | None = None
     pairwise: bool = False
     flags: frozenset[str] = frozenset()
+    on: tuple[str, ...] | None = None
 
     SHARED_TO_P: ClassVar[bool] = True
     PARAMS = (_TEMPERATURE, *_KINDS) + tuple(
@@ -332,6 +336,8 @@ class PairReading(Group):
              help="Smooth q: add E to every q_i and renormalise (only when asked; the output says so)."),
         _opt("pairwise", bool, False, "--pairwise", panel=PANEL_INPUT,
              help="Every p row against every q row (an N x M matrix, like scipy's cdist); long form in csv/json."),
+        _opt("on", Optional[str], None, "--on", panel=PANEL_INPUT, metavar="KEY[,KEY]",
+             help="Pair p and q rows by these key columns instead of by position (q is read into memory)."),
     )
 
     @classmethod
@@ -345,8 +351,13 @@ class PairReading(Group):
         if epsilon is not None and not (epsilon >= 0 and math.isfinite(epsilon)):
             raise InputError(f"--epsilon must be finite and >= 0, got {epsilon}", "e.g. --epsilon 1e-9")
         flags = frozenset({"--tol"} | {f"--{side}-{k}" for side in "pq" for k in KIND_FLAGS})
+        on = tuple(k.strip() for k in args["on"].split(",") if k.strip()) if args["on"] is not None else None
+        if on is not None and not on:
+            raise InputError("--on names no key column", "e.g. --on id")
+        if on and args["pairwise"]:
+            raise InputError("--on pairs rows by key; --pairwise pairs every row with every row", "give one of them")
         return cls(kinds, check_temperature(args["temperature"]), check_tol(args["tol"]),  # type: ignore[arg-type]
-                   epsilon, args["pairwise"], flags)
+                   epsilon, args["pairwise"], flags, on)
 
 
 class TargetReading(PairReading):

@@ -18,6 +18,7 @@ parser, with a line-by-line pass only for a chunk with a bad line.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO
@@ -62,6 +63,7 @@ class RowShape:
             numeric = [_is_json_number(first.get(k, 0)) for k in keys]
             self._settle(keys, len(keys), numeric, [])
             return
+        assert isinstance(first, dict)
         dist = self._at(first, "row 1")
         scalars = [k for k, v in first.items() if k != self.field.split(".")[0] and not isinstance(v, (list, dict))]
         if isinstance(dist, dict):
@@ -85,7 +87,7 @@ class RowShape:
 
                 keys = [scalars[i] for i in select(roles.keep, keep.names, len(scalars), "--keep", self.name)]
             else:
-                keys = [s for s in scalars if s not in roles.wanted]
+                keys = list(scalars)
             self.key_names = keys
             self.extras = keys + [w for w in roles.wanted if w not in keys]
         else:
@@ -116,21 +118,19 @@ class RowShape:
         if isinstance(item, dict) and self.field is not None:
             dist = self._at(item, where)
             extras = [item.get(k) for k in self.extras]
-        elif isinstance(item, dict):
-            dist = item
-        elif isinstance(item, list) and self.field is None and self.all_names is None:
+        elif isinstance(item, dict) or isinstance(item, list) and self.field is None and self.all_names is None:
             dist = item
         else:
-            raise InputError(f"{self.name}: {where} is not {'an object' if self.field or self.all_names else 'an array'}"
-                             " like the first row", "every row has the same shape")
+            shape = "an object" if self.field or self.all_names else "an array"
+            raise InputError(f"{self.name}: {where} is not {shape} like the first row", "every row has the same shape")
         if isinstance(dist, dict):
             names = self.all_names
             if names is None:
                 raise InputError(f"{self.name}: {where}: an object where the first row has an array",
                                  "every row has the same shape")
-            if len(dist) != len(names) or any(k not in dist for k in names):
-                if not self.roles.fill or any(k not in names for k in dist):
-                    raise InputError(f"{self.name}: {where}: keys {sorted(dist)} differ from the first row's "
+            if (len(dist) != len(names) or any(k not in dist for k in names)) and (
+                    not self.roles.fill or any(k not in names for k in dist)):
+                raise InputError(f"{self.name}: {where}: keys {sorted(dist)} differ from the first row's "
                                      f"{sorted(names)}", "every row needs the same outcome names (in any order); "
                                      "--fill 0 takes a missing one as 0")
             values = [dist.get(names[i], 0) for i in layout.outcomes]
@@ -243,6 +243,10 @@ def json_source(stream: BinaryIO, name: str, head: bytes, roles: Roles | None = 
     return Source(name, iter([block]), shape.outcome_names, "json", shape.key_names, shape.notes())
 
 
+def _line_name(numbers: list[int], i: int) -> str:
+    return f"line {numbers[i]}"
+
+
 def _line_items(text: str, line: int) -> tuple[list[str], list[int], list[int]]:
     raw = text.split("\n")
     idx = [j for j, ln in enumerate(raw) if is_content_line(ln)]
@@ -278,7 +282,7 @@ def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler
             assert shape is not None
             try:
                 value = json.loads("[" + ",".join(raw[j] for j in idx) + "]")
-                rows, fields = _rows(shape, value, lambda i, numbers=numbers: f"line {numbers[i]}")
+                rows, fields = _rows(shape, value, functools.partial(_line_name, numbers))
             except (ValueError, InputError, RecursionError):
                 rows, fields, numbers = _jsonl_slowly(shape, raw, idx, numbers, name, on_bad)
             if rows:

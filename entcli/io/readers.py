@@ -64,6 +64,26 @@ def values_source(tokens: list[str]) -> Source:
     return Source("arguments", iter([Block(row[None, :], 0, None)]))
 
 
+_NAMED = re.compile(r"^\s*[^=,\s]+\s*=\s*[^=,\s]+\s*$")
+
+
+def looks_named(text: str) -> bool:
+    """True when ``text`` is ``name=number`` pairs separated by commas (``cat=2,dog=1``)."""
+    parts = [t for t in text.split(",") if t.strip()]
+    return bool(parts) and all(_NAMED.match(t) for t in parts)
+
+
+def named_values_source(text: str, what: str) -> Source:
+    """One distribution given as ``name=number`` pairs: the names label the outcomes."""
+    pairs = [t.split("=", 1) for t in text.split(",") if t.strip()]
+    names = [name.strip() for name, _ in pairs]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise InputError(f"{what}: outcome {twice[0]!r} is named twice", "give each name once: cat=2,dog=1")
+    row = parse_numbers([value for _, value in pairs], f"{what} value")
+    return Source(f"{what} values", iter([Block(row[None, :], 0, None)]), names)
+
+
 def looks_numeric(text: str) -> bool:
     """True when ``text`` is a list of numbers (as opposed to a path)."""
     parts = [t for t in _SPLIT.split(text.strip()) if t]

@@ -24,10 +24,15 @@ import fnmatch
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from entcli.errors import InputError
 
-__all__ = ["Layout", "Roles", "parse_spec", "resolve", "select"]
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+__all__ = ["Layout", "Roles", "class_indices", "parse_spec", "resolve", "select"]
 
 _RANGE = re.compile(r"^(\d+)(?:-#?(\d+))?$")
 _GLOB = re.compile(r"[*?\[]")
@@ -176,9 +181,30 @@ def resolve(roles: Roles, names: Sequence[str] | None, width: int, numeric: Sequ
     elif explicit:
         keys = [i for i in kept_by_name if i not in outcomes]
     else:
-        keys = [i for i in rest if i not in excluded and i not in taken and numeric is not None and not numeric[i]]
+        keys = [i for i in rest if i not in excluded and numeric is not None and not numeric[i]]
     return Layout(width, tuple(outcomes), tuple(keys), tuple(wanted), header)
 
 
 def _label(names: Sequence[str] | None, i: int) -> str:
     return f"{i + 1} ({names[i]!r})" if names is not None else str(i + 1)
+
+
+def class_indices(values: NDArray[Any], names: Sequence[str] | None) -> NDArray[np.float64]:
+    """Class labels as 0-based indices (float64, NaN where a value is neither): a value that is an outcome name
+    is that outcome's index; else it must read as a number (``2``, ``2.0``); range checks are the caller's."""
+    import numpy as np
+
+    text = np.asarray(values).astype(str)
+    lookup = {name: float(i) for i, name in enumerate(names or ())}
+    out = np.fromiter((lookup.get(v, np.nan) for v in text.tolist()), dtype=np.float64, count=len(text))
+    rest = np.flatnonzero(np.isnan(out))
+    if len(rest):
+        try:
+            out[rest] = text[rest].astype(np.float64)
+        except ValueError:
+            for i in rest.tolist():
+                try:
+                    out[i] = float(text[i])
+                except ValueError:
+                    out[i] = np.nan
+    return out

@@ -137,7 +137,7 @@ def text_source(
     hint = None
     if is_header:
         source.names = fields
-        if data is not None and len(data) != len(fields):
+        if data is not None and data_idx is not None and len(data) != len(fields):
             raise InputError(f"{name}: the header (line {line + first_idx}) names {len(fields)} columns but line "
                              f"{line + data_idx} has {len(data)} fields",
                              "every row needs one field per header name; check for a missing or extra separator")
@@ -225,8 +225,7 @@ def _parse_table(
     separators or any doubt: the line-by-line path, which names the bad line.
     """
     text_columns = layout.text_columns
-    plain_text = delimiter is not None and len(delimiter) == 1 and '"' not in text and "#" not in text
-    if plain_text:
+    if delimiter is not None and len(delimiter) == 1 and '"' not in text and "#" not in text:
         try:
             with _quiet_loadtxt():
                 rows = np.loadtxt(io.StringIO(text), delimiter=delimiter, usecols=layout.outcomes, ndmin=2,
@@ -285,8 +284,8 @@ def _parse_table_slowly(
         raise RowsBeforeError(good, good_lines, InputError(message, _hint_for(problem, delimiter, line, names)),
                               partial or None)
     rows = np.array(good, dtype=np.float64).reshape(len(good), len(layout.outcomes))
-    fields = {layout.name_of(c): np.array(t, dtype=str) for t, c in zip(texts, text_columns, strict=True)}
-    return rows, fields or None, (lambda i: good_lines[i])
+    arrays = {layout.name_of(c): np.array(t, dtype=str) for t, c in zip(texts, text_columns, strict=True)}
+    return rows, arrays or None, (lambda i: good_lines[i])
 
 
 def _parse_text(

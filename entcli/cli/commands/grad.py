@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Optional
 
 import typer
@@ -48,6 +49,9 @@ def grad(
     probs: Annotated[bool, typer.Option("--probs", help="The values are probabilities: use z = log p.")] = False,
     target: Annotated[Optional[str], typer.Option(
         "--target", metavar="SRC", help="For --of xent: a class index or a distribution (per row, or one).")] = None,
+    target_column: Annotated[Optional[str], typer.Option(
+        "--target-column", metavar="NAME", help="For --of xent: class labels from this column of the -i file (0-based "
+        "indices or outcome names).")] = None,
     teacher: Annotated[Optional[str], typer.Option(
         "--teacher", metavar="SRC", help="For --of kd: the teacher's logits (per row, or one row).")] = None,
     t2: Annotated[bool, typer.Option("--t2", help="For --of kd: multiply the gradient and loss by T^2.")] = False,
@@ -72,7 +76,9 @@ def grad(
         raise InputError("--lr needs a scalar objective", "use --of entropy, xent or kd")
     if not (check_tol >= 0 and np.isfinite(check_tol)):
         raise InputError(f"--check-tol must be finite and >= 0, got {check_tol}")
-    sides = side_inputs("entropy" if of == "softmax" else of, target, teacher, source.files, source.path, t, t2)
+    source = dataclasses.replace(source, files=source.files.wanting(target_column))
+    sides = side_inputs("entropy" if of == "softmax" else of, target, teacher, source.files, source.path, t, t2,
+                        target_column)
     explain(
         {"entropy": "dH/dz_m = -p_m (log p_m + H), p = softmax(z); sums to 0",
          "xent": "dH(y, softmax(z))/dz = softmax(z) - y (y one-hot from a class index, or a distribution)",
@@ -88,7 +94,7 @@ def grad(
 
     def compute(p: engine.Array, block: engine.Block) -> engine.Columns:
         z = safe_log(p) if probs else block.values
-        f = sides.bind(block, z.shape[-1])
+        f = sides.bind(block, z.shape[-1], run.names)
         p, h, g = f.value_and_grad(z)
         columns: dict[str, engine.Column] = {"p": p, "entropy": entropy_of_logits(z) * scale}
         if of == "softmax":

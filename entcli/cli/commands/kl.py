@@ -96,10 +96,11 @@ def kl(
         "pairs: row i of p with row i of q; a single row pairs with every row of the other",
         unit_text(base), reading_text(kinds[0], reading.temperature, reading.tol, "p"),
         reading_text(kinds[1], reading.temperature, reading.tol, "q"))
-    a, b = files.open_src(p, "-p"), files.open_src(q, "-q")
     run = engine.Run(output, primary, units.title(TITLES.get(primary, primary.replace("_", " "))), checks,
-                     files.skip_invalid, nonfinite_hint=" (p > 0 where q = 0); --epsilon E smooths q",
-                     names=a.names or b.names)
+                     files.skip_invalid, nonfinite_hint=" (p > 0 where q = 0); --epsilon E smooths q")
+    a, b, pairs, note = engine.open_pair(files, reading, run, p, q)
+    run.names = a.names or b.names
+    explain(note, f"rows paired by key: {', '.join(reading.on)}" if reading.on else "", *a.notes, *b.notes)
 
     def compute(sp: engine.Side, sq: engine.Side) -> engine.Columns:
         qp, log_q = (sq.p, sq.log_p) if epsilon is None else (smooth_q(sq.p, epsilon), None)
@@ -122,7 +123,7 @@ def kl(
     if reading.pairwise:
         results = engine.pairwise(a, b, kinds, reading, run, compute)
     else:
-        results = ((compute(sp, sq), rows) for sp, sq, rows in engine.checked_pairs(a, b, kinds, reading, run))
+        results = ((compute(sp, sq), rows) for sp, sq, rows in engine.checked_pairs(a, b, kinds, reading, run, pairs))
     raise typer.Exit(engine.emit(run, results))
 
 

@@ -47,6 +47,9 @@ def simulate(
     = "entropy",
     target: Annotated[Optional[str], typer.Option(
         "--target", metavar="SRC", help="For --objective xent: a class index or a distribution.")] = None,
+    target_column: Annotated[Optional[str], typer.Option(
+        "--target-column", metavar="NAME", help="For --objective xent: class labels from this column of the -i file "
+        "(0-based indices or outcome names).")] = None,
     teacher: Annotated[Optional[str], typer.Option(
         "--teacher", metavar="SRC", help="For --objective kd: the teacher's logits.")] = None,
     until: Annotated[Optional[float], typer.Option(
@@ -95,7 +98,8 @@ def simulate(
     if not source.values and source.path is None:
         source = dataclasses.replace(source, values=(",".join(map(str, REFERENCE_LOGITS)),))
     scale = units.scale
-    goal = side_inputs(objective, target, teacher, source.files, source.path, t, False)
+    source = dataclasses.replace(source, files=source.files.wanting(target_column))
+    goal = side_inputs(objective, target, teacher, source.files, source.path, t, False, target_column)
     until_nats = until / scale if until is not None else None
     sign = "+" if maximize else "-"
     explain(
@@ -108,7 +112,7 @@ def simulate(
 
     def compute(p: engine.Array, block: engine.Block) -> engine.Columns:
         z0 = safe_log(p) if probs else block.values
-        h = run_simulation(z0, lr, steps, objective=goal.bind(block, z0.shape[-1]), maximize=maximize,
+        h = run_simulation(z0, lr, steps, objective=goal.bind(block, z0.shape[-1], run.names), maximize=maximize,
                            until=until_nats)
         n_steps, n_rows = h.entropy.shape
         grid = np.arange(n_steps)[None, :]
@@ -117,6 +121,8 @@ def simulate(
         columns: dict[str, engine.Column] = {}
         if len(block.values) > 1 or block.start > 0 or from_file:
             columns["row"] = block.row_numbers()[rows]
+        fields = block.fields or {}
+        columns.update({key: fields[key][rows] for key in run.keys if key in fields})
         columns["step"] = when
         columns["entropy"] = h.entropy[when, rows] * scale
         if objective != "entropy":
@@ -132,11 +138,11 @@ def simulate(
     what = ("Entropy maximisation" if maximize else "Entropy minimisation") if objective == "entropy" \
         else f"Descent on {objective}"
     run_title = units.title(what)
-    run = engine.Run(output, "entropy", f"{run_title}, lr = {lr:g}", skip_invalid=source.skip_invalid)
+    run = engine.Run(output, "entropy", f"{run_title}, lr = {lr:g}", skip_invalid=source.skip_invalid, own_keys=True)
     code = engine.stream(source, engine.Reading("probs" if probs else "logits"), run, compute)
     if shown:
         k = shown["k"]
-        names = [f"p{j + 1}" for j in range(k)]
+        names = run.names if run.names and len(run.names) == k else [f"p{j + 1}" for j in range(k)]
         max_entropy = math.log(k) * scale
         if output.format == "table":
             import shutil

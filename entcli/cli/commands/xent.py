@@ -44,6 +44,9 @@ def xent(
     target: Annotated[Optional[str], typer.Option(
         "--target", metavar="SRC", help="Class labels in place of -p: a 0-based index per row (0/1 with --binary).",
     )] = None,
+    target_column: Annotated[Optional[str], typer.Option(
+        "--target-column", metavar="NAME", help="Class labels from this column of the -q file: 0-based indices or "
+        "outcome names from its header.")] = None,
     label_smoothing: Annotated[float, typer.Option(
         "--label-smoothing", metavar="E", help="Target (1 - E) y + E/K, as deep-learning losses do (0 <= E <= 1).",
     )] = 0.0,
@@ -70,26 +73,31 @@ def xent(
     from entcli.cli.explain import reading_text, unit_text
     from entcli.errors import InputError
 
-    if (p is None) == (target is None):
-        raise InputError("give exactly one of -p and --target", "-p for distributions, --target for class labels")
+    if sum(x is not None for x in (p, target, target_column)) != 1:
+        raise InputError("give exactly one of -p, --target and --target-column",
+                         "-p for distributions, --target for class labels, --target-column for a label column of -q")
+    if target_column is not None and (binary or reading.pairwise or reading.on):
+        raise InputError("--target-column does not combine with --binary, --pairwise or --on",
+                         "give the labels with --target")
     if not 0.0 <= label_smoothing <= 1.0:
         raise InputError(f"--label-smoothing must be in [0, 1], got {label_smoothing}")
     if not pos_weight > 0:
         raise InputError(f"--pos-weight must be > 0, got {pos_weight}")
     if binary and (weight is not None or label_smoothing or ignore_index is not None or reading.pairwise):
         raise InputError("--binary does not combine with --weight, --label-smoothing, --ignore-index or --pairwise")
-    if ignore_index is not None and target is None:
+    if ignore_index is not None and target is None and target_column is None:
         raise InputError("--ignore-index applies to --target labels")
     if reading.pairwise and (target is not None or reduction != "none"):
         raise InputError("--pairwise compares -p rows with -q rows, one result per pair",
                          "drop --target/--reduction, or --pairwise")
-    settings = XentSettings(labels=target is not None, binary=binary, label_smoothing=label_smoothing,
+    settings = XentSettings(labels=target is not None or target_column is not None, binary=binary,
+                            label_smoothing=label_smoothing,
                             ignore_index=ignore_index, reduction=reduction, pos_weight=pos_weight, detail=detail)
     explain(
         "binary: loss = -[w y log q + (1 - y) log(1 - q)], w = --pos-weight "
         f"{pos_weight:g}; from logits via softplus, no clamping" if binary else
         "H(p, q) = -sum_i p_i log q_i (p the target, q the prediction) = H(p) + KL(p||q); 0 log q = 0",
-        "targets: class labels (--target), p = one-hot(label)" if target is not None and not binary else "",
+        "targets: class labels (--target), p = one-hot(label)" if settings.labels and not binary else "",
         f"label smoothing: p' = (1 - {label_smoothing:g}) p + {label_smoothing:g}/K" if label_smoothing else "",
         "class weights: loss_n = -sum_k w_k p_k log q_k; mean divides by sum_n w_(label n) for labels, by N for "
         "distributions" if weight is not None else "",
@@ -98,10 +106,9 @@ def xent(
         unit_text(units.base), reading_text(reading.kinds[1], reading.temperature, reading.tol, "q"))
     engine.one_stdin(p, q, target, weight)
     run = engine.Run(output, "cross_entropy", units.title("Cross-entropy H(p, q)"), checks, files.skip_invalid,
-                     nonfinite_hint=" (p > 0 where q = 0); --epsilon E smooths q")
-    targets = target if target is not None else p
-    assert targets is not None
-    rows = results(files, reading, units, run, settings, targets, q, weight)
+                     nonfinite_hint=" (p > 0 where q = 0); --epsilon E smooths q", explain=explain)
+    rows = results(files, reading, units, run, settings, target if target is not None else p, q, weight,
+                   target_column)
     raise typer.Exit(engine.emit(run, rows))
 
 
