@@ -114,14 +114,13 @@ class Run:
         out: dict[str, Column] = {}
         if self.row_number and "row" not in columns:
             out["row"] = block.row_numbers()
-        fields = block.fields or {}
-        out.update({k: fields[k] for k in self.keys if k in fields and k not in columns})
-        clash = [k for k in ([*self.keys, "row"] if self.row_number else self.keys) if k in columns
-                 and not (k == "row" and self.row_number and k not in self.keys)]
+        clash = [k for k in self.keys if k in columns or k in out]
         if clash:
             raise InputError(f"the input column {clash[0]!r} has the name of a result field",
                              f"rename the column, or leave it out of the output with --keep none or --exclude "
                              f"{clash[0]}")
+        fields = block.fields or {}
+        out.update({k: fields[k] for k in self.keys if k in fields})
         out.update(columns)
         return out
 
@@ -275,6 +274,7 @@ def stream(source_input: Input, reading: Reading, run: Run, compute: Compute, *,
     source = source_input.open(on_bad=run.skip if run.skip_invalid else None)
     run.names = source.names
     run.carry(source, source_input.files)
+    run.note(*source.notes)
     rows = checked(source, reading, run, check)
     return emit(run, ((compute(p, block), block) for p, block in rows), table)
 
@@ -403,15 +403,16 @@ def open_pair(files: Files, reading: PairReading, run: Run, p_src: str, q_src: s
 
 def _disagreeing_keys(a: Block, b: Block, warned: list[str]) -> None:
     """Warn once when both sides carry a key column of the same name whose values differ at some row."""
-    if warned or not a.fields or not b.fields or len(a.values) == 1 or len(b.values) == 1:
-        return
+    if warned or not a.fields or not b.fields or len(a.values) != len(b.values) \
+            or not np.array_equal(a.row_numbers(), b.row_numbers()):
+        return  # a single row paired with every row of the other side has nothing to disagree with
     for name in a.fields.keys() & b.fields.keys():
         differ = np.asarray(a.fields[name]).astype(str) != np.asarray(b.fields[name]).astype(str)
         if differ.any():
             i = int(np.argmax(differ))
             warned.append(name)
-            print(f"warning: -p and -q disagree on key {name!r} at {a.where(i)} ({a.fields[name][i]!r} vs "
-                  f"{b.fields[name][i]!r}); rows are paired by position: --on {name} pairs them by key",
+            print(f"warning: -p and -q disagree on key {name!r} at {a.where(i)} ({str(a.fields[name][i])!r} vs "
+                  f"{str(b.fields[name][i])!r}); rows are paired by position: --on {name} pairs them by key",
                   file=sys.stderr)
             return
 

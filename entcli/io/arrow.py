@@ -69,6 +69,7 @@ def table_chunk_parser(delimiter: str | None, layout: Layout
     if delimiter is None or len(delimiter) != 1 or delimiter in "\"'#" or not available():
         return None
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     text_columns = layout.text_columns
@@ -94,8 +95,8 @@ def table_chunk_parser(delimiter: str | None, layout: Layout
             if not (pa.types.is_floating(column.type) or pa.types.is_integer(column.type)) or column.null_count:
                 return None
             columns.append(column.to_numpy().astype(np.float64, copy=False))
-        fields = {layout.name_of(i): np.char.strip(table.column(generated[i]).to_numpy(zero_copy_only=False)
-                                                   .astype(str)) for i in text_columns}
+        fields = {layout.name_of(i): pc.utf8_trim(table.column(generated[i]), " \t").to_numpy(zero_copy_only=False)
+                  for i in text_columns}
         return np.column_stack(columns), fields or None
 
     return parse

@@ -146,9 +146,13 @@ class Layout:
 
 
 def resolve(roles: Roles, names: Sequence[str] | None, width: int, numeric: Sequence[bool] | None,
-            where: str) -> Layout:
+            where: str, typos: bool = False) -> Layout:
     """The :class:`Layout` of an input of ``width`` columns (``names`` from its header; ``numeric[i]``: column
-    ``i`` of the first data row is a number, None when unknown) under ``roles``."""
+    ``i`` of the first data row is a number, None when unknown) under ``roles``.
+
+    ``typos``: the types come from the text of one row, so a column taken as a key for its text *between*
+    outcome columns is more likely a bad value than an id: an error that asks which it is.
+    """
     header = tuple(names) if names is not None else None
     wanted: list[tuple[str, int]] = []
     for column in roles.wanted:
@@ -170,6 +174,12 @@ def resolve(roles: Roles, names: Sequence[str] | None, width: int, numeric: Sequ
     else:
         outcomes = [i for i in range(width) if i not in excluded and i not in taken and i not in kept_by_name
                     and (numeric is None or numeric[i])]
+        inside = [i for i in range(width) if outcomes and outcomes[0] < i < outcomes[-1] and i not in outcomes
+                  and i not in excluded and i not in taken and i not in kept_by_name]
+        if typos and inside:
+            raise InputError(f"{where}: column {_label(names, inside[0])} holds text in the first row, between "
+                             "columns of numbers", f"if it is a key, say so with --keep {_spec_of(names, inside[0])} "
+                             f"(or --exclude it); if it is an outcome, fix the value")
     if not outcomes and width:
         raise InputError(f"{where}: no outcome columns left", "check --columns/--exclude/--keep" if roles.asked
                          else "no column of the first row is a number")
@@ -183,6 +193,10 @@ def resolve(roles: Roles, names: Sequence[str] | None, width: int, numeric: Sequ
     else:
         keys = [i for i in rest if i not in excluded and numeric is not None and not numeric[i]]
     return Layout(width, tuple(outcomes), tuple(keys), tuple(wanted), header)
+
+
+def _spec_of(names: Sequence[str] | None, i: int) -> str:
+    return f"={names[i]}" if names is not None and _RANGE.match(names[i]) else names[i] if names else f"#{i + 1}"
 
 
 def _label(names: Sequence[str] | None, i: int) -> str:

@@ -62,7 +62,9 @@ def print_table(
             cells.append([_vector_text(flat[i * width:(i + 1) * width]) for i in range(n)])
         # Numbers keep their width (headers may wrap); vectors take what is left, cut with an ellipsis.
         scalar = col.ndim == 1
-        table.add_column(name, justify="right" if scalar else "left", overflow="fold" if scalar else "ellipsis",
+        text = col.dtype.kind in "UOS"  # a key carried from the input: left, like text
+        table.add_column(name, justify="right" if scalar and not text else "left",
+                         overflow="fold" if scalar else "ellipsis",
                          min_width=max(map(len, cells[-1])) if scalar else None)
     for row in zip(*cells, strict=False):
         table.add_row(*row)

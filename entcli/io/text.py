@@ -133,6 +133,13 @@ def text_source(
     fields = [_clean(f) for f in _split_fields(first, delimiter)]
     is_header = header if header is not None else not all(_is_number(f) for f in fields)
     data_idx = next(content, None) if is_header else first_idx
+    while data_idx is None:  # the first data row settles the layout: read on until it comes (or the input ends)
+        more = next(chunks, None)
+        if more is None:
+            break
+        text += decode_chunk(more, name, line + text.count("\n"))
+        lines = text.split("\n")
+        data_idx = next((i for i in range(first_idx + 1, len(lines)) if is_content_line(lines[i])), None)
     data = [f.strip() for f in _split_fields(lines[data_idx], delimiter)] if data_idx is not None else None
     hint = None
     if is_header:
@@ -151,7 +158,7 @@ def text_source(
     width = len(data) if data is not None else len(fields)
     # Text in a column makes it a key only under a header (or when columns were picked): else it is bad data.
     numeric = [_is_number(f) for f in data] if data is not None and (is_header or roles.asked) else None
-    layout = resolve(roles, source.names, width, numeric, name)
+    layout = resolve(roles, source.names, width, numeric, name, typos=True)
     source.names = layout.outcome_names
     source.keys = layout.key_names
     if layout.keys:
@@ -225,7 +232,7 @@ def _parse_table(
     separators or any doubt: the line-by-line path, which names the bad line.
     """
     text_columns = layout.text_columns
-    if delimiter is not None and len(delimiter) == 1 and '"' not in text and "#" not in text:
+    if delimiter is not None and len(delimiter) == 1 and '"' not in text and "#" not in text and "\0" not in text:
         try:
             with _quiet_loadtxt():
                 rows = np.loadtxt(io.StringIO(text), delimiter=delimiter, usecols=layout.outcomes, ndmin=2,
@@ -237,11 +244,19 @@ def _parse_table(
             if n == 0:
                 return np.empty((0, len(layout.outcomes))), None, None
             if text.count(delimiter) == n * (layout.width - 1) and len(strings) == n:
-                fields = {layout.name_of(i): np.char.strip(strings[:, j]) for j, i in enumerate(text_columns)}
+                fields = {layout.name_of(i): np.char.strip(strings[:, j]).astype(object)
+                          for j, i in enumerate(text_columns)}
                 return rows, fields or None, None
         except ValueError:
             pass
     return _parse_table_slowly(text, name, delimiter, first_line, layout, on_bad)
+
+
+def _objects(values: list[str]) -> NDArray[Any]:
+    """Text as an object array: NumPy's fixed-width strings would drop a trailing NUL."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _parse_table_slowly(
@@ -274,7 +289,7 @@ def _parse_table_slowly(
             good.append(values)
             good_lines.append(line)
             for t, c in zip(texts, text_columns, strict=True):
-                t.append(_clean(fields[c]))
+                t.append(fields[c].strip())
             continue
         message = f"{name}: line {line}: {problem}"
         if on_bad is not None:
@@ -284,7 +299,7 @@ def _parse_table_slowly(
         raise RowsBeforeError(good, good_lines, InputError(message, _hint_for(problem, delimiter, line, names)),
                               partial or None)
     rows = np.array(good, dtype=np.float64).reshape(len(good), len(layout.outcomes))
-    arrays = {layout.name_of(c): np.array(t, dtype=str) for t, c in zip(texts, text_columns, strict=True)}
+    arrays = {layout.name_of(c): _objects(t) for t, c in zip(texts, text_columns, strict=True)}
     return rows, arrays or None, (lambda i: good_lines[i])
 
 

@@ -111,7 +111,7 @@ def entropy(
 
     title = {"entropy": "Entropy", "renyi": f"Renyi entropy, alpha = {alpha:g}",
              "tsallis": f"Tsallis entropy, q = {tsallis}"}[primary]
-    run = engine.Run(output, primary, units.title(title), checks, source.skip_invalid)
+    run = engine.Run(output, primary, units.title(title), checks, source.skip_invalid, explain=explain)
     raise typer.Exit(engine.stream(source, reading, run, compute, table=_detail_table if detail else None))
 
 

@@ -90,7 +90,7 @@ def grad(
         f"step: z_next = z - {lr:g} * grad" if lr is not None else "", unit_text(units.base))
     primary = "jacobian" if of == "softmax" else "grad"
     run = engine.Run(output, primary, units.title(f"Gradient of {of} w.r.t. logits"),
-                     skip_invalid=source.skip_invalid)
+                     skip_invalid=source.skip_invalid, explain=explain)
 
     def compute(p: engine.Array, block: engine.Block) -> engine.Columns:
         z = safe_log(p) if probs else block.values

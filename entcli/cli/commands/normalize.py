@@ -122,7 +122,8 @@ def normalize(
 
         return bad, explain
 
-    run = engine.Run(output, "p", units.title("Entropy normalisation"), skip_invalid=source.skip_invalid)
+    run = engine.Run(output, "p", units.title("Entropy normalisation"), skip_invalid=source.skip_invalid,
+                     explain=explain)
     traced = False  # the trace is of the first row
 
     def compute(p: engine.Array, block: engine.Block) -> engine.Columns:

@@ -138,7 +138,8 @@ def simulate(
     what = ("Entropy maximisation" if maximize else "Entropy minimisation") if objective == "entropy" \
         else f"Descent on {objective}"
     run_title = units.title(what)
-    run = engine.Run(output, "entropy", f"{run_title}, lr = {lr:g}", skip_invalid=source.skip_invalid, own_keys=True)
+    run = engine.Run(output, "entropy", f"{run_title}, lr = {lr:g}", skip_invalid=source.skip_invalid, own_keys=True,
+                     explain=explain)
     code = engine.stream(source, engine.Reading("probs" if probs else "logits"), run, compute)
     if shown:
         k = shown["k"]

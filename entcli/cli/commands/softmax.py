@@ -43,7 +43,7 @@ def softmax(
             columns["log_p"] = log_softmax(block.values, t)
         return columns
 
-    run = engine.Run(output, "p", f"Softmax (T = {t:g})", skip_invalid=source.skip_invalid)
+    run = engine.Run(output, "p", f"Softmax (T = {t:g})", skip_invalid=source.skip_invalid, explain=explain)
     raise typer.Exit(engine.stream(source, engine.Reading("logits", t), run, compute))
 
 
