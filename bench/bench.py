@@ -132,11 +132,72 @@ def peak_rss_mib(cmd: list[str], stdin: str, env: dict[str, str]) -> tuple[float
     return float(out[0]), float(out[1]) / 1024
 
 
+#: Run the entcli of a source tree (an editable install's import hook would otherwise pick this checkout).
+FROM_TREE = """
+import sys
+sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
+sys.path.insert(0, {tree!r})
+import entcli
+assert entcli.__file__.startswith({tree!r}), entcli.__file__
+from entcli.cli.entry import main
+sys.argv[0] = "entcli"
+main()
+"""
+
+
+def write_table(plain: Path, path: Path, header: str, ids: bool) -> float:
+    """``plain`` with a header line and, with ``ids``, a text id column in front (``id0000001``, ...)."""
+    with open(plain) as fin, open(path, "w") as out:
+        out.write(header + "\n")
+        for i, line in enumerate(fin):
+            out.write(f"id{i:07d},{line}" if ids else line)
+    return path.stat().st_size / 1e6
+
+
+def tables(tmp: Path, plain: Path, args: argparse.Namespace, env: dict[str, str], numpy_only: dict[str, str],
+           fast: bool) -> None:
+    """What real tables cost: a header, a text id column carried to the output; and, with --against, the same
+    plain CSV read by an earlier version (the price of column roles on the plain path)."""
+    names = ",".join(f"c{j}" for j in range(10))
+    headed, with_ids = tmp / "headed.csv", tmp / "ids.csv"
+    write_table(plain, headed, names, ids=False)
+    ids_mb = write_table(plain, with_ids, "id," + names, ids=True)
+    size = plain.stat().st_size / 1e6
+    readers = [("NumPy reader", numpy_only)] + ([("fast extra", env)] if fast else [])
+    variants: dict[str, tuple[list[str], str | None, dict[str, str] | None]] = {}
+    baseline = None
+    if args.against:
+        baseline = tmp / "baseline"
+        subprocess.run(["git", "worktree", "add", "--detach", str(baseline), args.against], check=True,
+                       capture_output=True, cwd=Path(__file__).resolve().parents[1])
+    for label, e in readers:
+        variants[f"plain CSV ({label})"] = ([ENTCLI, "entropy"], str(plain), e)
+        if baseline is not None:
+            for tree, name in ((baseline, f"entcli {args.against[:10]}"), (Path(__file__).resolve().parents[1],
+                                                                            "this tree")):
+                variants[f"plain CSV, {name} ({label})"] = ([PY, "-c", FROM_TREE.format(tree=str(tree)), "entropy"],
+                                                           str(plain), e)
+        variants[f"plain CSV, -o csv ({label})"] = ([ENTCLI, "entropy", "-o", "csv"], str(plain), e)
+        variants[f"with a header ({label})"] = ([ENTCLI, "entropy"], str(headed), e)
+        variants[f"with a text id column, -o plain ({label})"] = ([ENTCLI, "entropy"], str(with_ids), e)
+        variants[f"with a text id column, -o csv with ids ({label})"] = ([ENTCLI, "entropy", "-o", "csv"],
+                                                                        str(with_ids), e)
+    try:
+        report(f"tables: entropy of {args.rows} x 10 (plain CSV {size:.0f} MB; with ids {ids_mb:.0f} MB)",
+               race(variants, args.reps), f"plain CSV ({readers[-1][0]})", size)
+    finally:
+        if baseline is not None:
+            subprocess.run(["git", "worktree", "remove", "--force", str(baseline)], capture_output=True,
+                           cwd=Path(__file__).resolve().parents[1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--rows", type=int, default=500_000)
     parser.add_argument("--quick", action="store_true", help="fewer rows and rounds, no 1 GB file")
+    parser.add_argument("--against", metavar="GIT_REF", help="also time the tables section with the entcli of this "
+                        "git ref (e.g. a commit before a change), side by side in the same run")
     args = parser.parse_args()
     if args.quick:
         args.reps, args.rows = 3, 50_000
@@ -182,6 +243,8 @@ def main() -> None:
             kl["entcli kl (fast extra)"] = ([ENTCLI, "kl", "-p", str(a), "-q", str(b)], None, env)
         report(f"batch: kl of two {args.rows} x 10 CSVs ({2 * size:.0f} MB)", race(kl, args.reps),
                "loadtxt x2 + scipy.stats.entropy(p, q) + savetxt", 2 * size)
+
+        tables(Path(tmp), a, args, env, numpy_only, fast)
 
         small = Path(tmp) / "n.csv"
         n_rows = max(1000, args.rows // 25)

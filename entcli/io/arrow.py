@@ -32,32 +32,17 @@ def available() -> bool:
 
 def chunk_parser(delimiter: str | None) -> Callable[[bytes], NDArray[np.float64] | None] | None:
     """A parser for chunks of text with a one-character ``delimiter``, or None (not installed or unsupported)."""
-    if delimiter is None or len(delimiter) != 1 or delimiter in "\"'#" or not available():
+    if not _supported(delimiter):
         return None
-    import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    read_options = pacsv.ReadOptions(autogenerate_column_names=True, use_threads=True, block_size=8 << 20)
-    parse_options = pacsv.ParseOptions(delimiter=delimiter, quote_char=False, ignore_empty_lines=True)
-    convert_options = pacsv.ConvertOptions(null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False)
+    options = (pacsv.ReadOptions(autogenerate_column_names=True, use_threads=True, block_size=8 << 20),
+               pacsv.ParseOptions(delimiter=delimiter, quote_char=False, ignore_empty_lines=True),
+               pacsv.ConvertOptions(null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False))
 
     def parse(data: bytes) -> NDArray[np.float64] | None:
-        if b"#" in data or b"\r" in data:
-            return None  # comments and CR line ends: the NumPy reader's job
-        try:
-            table = pacsv.read_csv(pa.py_buffer(data), read_options=read_options, parse_options=parse_options,
-                                   convert_options=convert_options)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-            return None
-        columns = []
-        for column in table.columns:
-            kind = column.type
-            if not (pa.types.is_floating(kind) or pa.types.is_integer(kind)) or column.null_count:
-                return None
-            columns.append(column.to_numpy().astype(np.float64, copy=False))
-        if not columns:
-            return None
-        return np.column_stack(columns) if len(columns) > 1 else columns[0][:, None]
+        table = _read(data, options)
+        return None if table is None else _numbers(table.columns)
 
     return parse
 
@@ -66,7 +51,7 @@ def table_chunk_parser(delimiter: str | None, layout: Layout
                        ) -> Callable[[bytes], tuple[NDArray[np.float64], dict[str, NDArray[Any]] | None] | None] | None:
     """A parser for chunks of a table (:class:`~entcli.io.roles.Layout`): the outcome columns as float64, the
     text columns as strings (never converted), other columns skipped; None where :func:`chunk_parser` would be."""
-    if delimiter is None or len(delimiter) != 1 or delimiter in "\"'#" or not available():
+    if not _supported(delimiter):
         return None
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -74,32 +59,54 @@ def table_chunk_parser(delimiter: str | None, layout: Layout
 
     text_columns = layout.text_columns
     generated = [f"f{i}" for i in range(layout.width)]
-    read_options = pacsv.ReadOptions(column_names=generated, use_threads=True, block_size=8 << 20)
-    parse_options = pacsv.ParseOptions(delimiter=delimiter, quote_char='"', ignore_empty_lines=True)
-    convert_options = pacsv.ConvertOptions(
-        null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False,
-        include_columns=[generated[i] for i in (*layout.outcomes, *text_columns)],
-        column_types={generated[i]: pa.string() for i in text_columns})
+    options = (pacsv.ReadOptions(column_names=generated, use_threads=True, block_size=8 << 20),
+               pacsv.ParseOptions(delimiter=delimiter, quote_char='"', ignore_empty_lines=True),
+               pacsv.ConvertOptions(null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                    include_columns=[generated[i] for i in (*layout.outcomes, *text_columns)],
+                                    column_types={generated[i]: pa.string() for i in text_columns}))
 
     def parse(data: bytes) -> tuple[NDArray[np.float64], dict[str, NDArray[Any]] | None] | None:
-        if b"#" in data or b"\r" in data:
+        table = _read(data, options)
+        values = None if table is None else _numbers([table.column(generated[i]) for i in layout.outcomes])
+        if table is None or values is None:
             return None
-        try:
-            table = pacsv.read_csv(pa.py_buffer(data), read_options=read_options, parse_options=parse_options,
-                                   convert_options=convert_options)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-            return None
-        columns = []
-        for i in layout.outcomes:
-            column = table.column(generated[i])
-            if not (pa.types.is_floating(column.type) or pa.types.is_integer(column.type)) or column.null_count:
-                return None
-            columns.append(column.to_numpy().astype(np.float64, copy=False))
         fields = {layout.name_of(i): pc.utf8_trim(table.column(generated[i]), " \t").to_numpy(zero_copy_only=False)
                   for i in text_columns}
-        return np.column_stack(columns), fields or None
+        return values, fields or None
 
     return parse
+
+
+def _supported(delimiter: str | None) -> bool:
+    return delimiter is not None and len(delimiter) == 1 and delimiter not in "\"'#" and available()
+
+
+def _read(data: bytes, options: tuple[Any, Any, Any]) -> Any:
+    """pyarrow's table of a chunk, or None for what the NumPy reader must see (comments, CR, any parse error)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if b"#" in data or b"\r" in data:
+        return None  # comments and CR line ends: the NumPy reader's job
+    try:
+        return pacsv.read_csv(pa.py_buffer(data), read_options=options[0], parse_options=options[1],
+                              convert_options=options[2])
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+
+
+def _numbers(columns: list[Any]) -> NDArray[np.float64] | None:
+    """The columns as one float64 matrix, or None if any is not all numbers."""
+    import pyarrow as pa
+
+    out = []
+    for column in columns:
+        if not (pa.types.is_floating(column.type) or pa.types.is_integer(column.type)) or column.null_count:
+            return None
+        out.append(column.to_numpy().astype(np.float64, copy=False))
+    if not out:
+        return None
+    return np.column_stack(out) if len(out) > 1 else out[0][:, None]
 
 
 def columnar_source(path: str, roles: Roles

@@ -53,6 +53,9 @@ class RowShape:
             self.field = roles.field or next((f for f in DISTRIBUTION_FIELDS if isinstance(first.get(f), (list, dict))),
                                              None)
         if self.field is None and not isinstance(first, dict):
+            if roles.field is not None:
+                raise InputError(f"{name}: --field {roles.field} picks a field of objects, but the rows are arrays",
+                                 "drop --field")
             if not isinstance(first, list):
                 raise InputError(f"{name}: a row must be an array of numbers or an object", "e.g. [0.5, 0.5]")
             self._settle(None, len(first), [True] * len(first), [])

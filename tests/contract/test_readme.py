@@ -17,6 +17,13 @@ FILES = {
     "pets.csv": "cat,dog,bird\n0.2,0.3,0.5\n0.9,0.05,0.05\n",
     "base.csv": "0.5,0.5\n0.9,0.1\n",
     "today.csv": "0.5,0.5\n0.6,0.4\n",
+    # Real tables: ids, a label column, named outcomes in other orders, nested and sparse JSON Lines.
+    "preds.csv": "id,label,cat,dog,bird\na1,cat,0.7,0.2,0.1\na2,bird,0.1,0.1,0.8\na3,dog,0.3,0.6,0.1\n",
+    "baseline.csv": "id,cat,dog,bird\na1,0.6,0.3,0.1\na2,0.2,0.2,0.6\na3,0.3,0.6,0.1\n",
+    "shuffled.csv": "id,bird,dog,cat\na3,0.1,0.6,0.3\na1,0.1,0.2,0.7\na2,0.8,0.1,0.1\n",
+    "nested.jsonl": '{"id":"a1","output":{"probs":{"cat":0.7,"dog":0.3}}}\n'
+                    '{"id":"a2","output":{"probs":{"dog":0.9,"cat":0.1}}}\n',
+    "topk.jsonl": '{"cat":0.9,"dog":0.1}\n{"bird":0.7,"cat":0.3}\n',
 }
 
 
