@@ -31,6 +31,7 @@ from entcli.core.logits import log_softmax
 from entcli.errors import ExitCode, InputError
 from entcli.io.blocks import Block, Source, aligned, iter_blocks
 from entcli.io.numbers import Column, Columns
+from entcli.io.roles import listed
 
 __all__ = [
     "Array", "Block", "Column", "Columns", "Compute", "PairCompute", "Reading", "RowCheck", "Run", "Side", "Table",
@@ -456,6 +457,14 @@ def _reindexed(source: Source, index: list[int], fill: float) -> None:
     source.blocks = blocks()
 
 
+def _seen_twice(names: list[str]) -> set[str]:
+    seen: set[str] = set()
+    twice: set[str] = set()
+    for name in names:  # over the outcomes, once
+        (twice if name in seen else seen).add(name)
+    return twice
+
+
 def by_name(a: Source, b: Source, kinds: tuple[Kind, Kind], fill: bool, labels: tuple[str, str] = ("-p", "-q")
             ) -> str:
     """Align the outcomes of ``b`` with those of ``a`` by name when both name them; return what was done.
@@ -468,28 +477,28 @@ def by_name(a: Source, b: Source, kinds: tuple[Kind, Kind], fill: bool, labels: 
         named = labels[0] if a.names is not None else labels[1] if b.names is not None else None
         return f"outcomes paired by position: only {named} names its outcomes" if named else ""
     for source, label in zip((a, b), labels, strict=True):
-        twice = sorted({n for n in source.names if source.names.count(n) > 1})  # type: ignore[union-attr]
+        assert source.names is not None
+        twice = sorted(_seen_twice(source.names))
         if twice:
-            raise InputError(f"{source.name} ({label}) names outcome(s) {', '.join(map(repr, twice))} twice",
+            raise InputError(f"{source.name} ({label}) names outcome(s) {listed(twice, quote=True)} twice",
                              "every outcome needs its own name to be paired by name")
     if a.names == b.names:
         return "outcomes paired by name (same names, same order)"
-    only_a = [n for n in a.names if n not in b.names]
-    only_b = [n for n in b.names if n not in a.names]
+    in_a, in_b = {n: i for i, n in enumerate(a.names)}, {n: i for i, n in enumerate(b.names)}
+    only_a = [n for n in a.names if n not in in_b]
+    only_b = [n for n in b.names if n not in in_a]
     if not only_a and not only_b:
-        _reindexed(b, [b.names.index(n) for n in a.names], 0.0)
+        _reindexed(b, [in_b[n] for n in a.names], 0.0)
         b.names = list(a.names)
         return f"outcomes paired by name: {labels[1]} reordered to {labels[0]}'s order"
     if not fill:
         raise InputError(
             f"{labels[0]} and {labels[1]} name different outcomes: only in {labels[0]} ({a.name}): "
-            f"{', '.join(only_a) or '(none)'}; only in {labels[1]} ({b.name}): {', '.join(only_b) or '(none)'}",
+            f"{listed(only_a) or '(none)'}; only in {labels[1]} ({b.name}): {listed(only_b) or '(none)'}",
             "fix the names, or give --fill 0 to take an outcome missing on one side as probability 0")
     union = list(a.names) + only_b
-    for source, kind in zip((a, b), kinds, strict=True):
-        names = source.names
-        assert names is not None
-        _reindexed(source, [names.index(n) if n in names else -1 for n in union], -np.inf if kind == "logits" else 0.0)
+    for source, kind, where in zip((a, b), kinds, (in_a, in_b), strict=True):
+        _reindexed(source, [where.get(n, -1) for n in union], -np.inf if kind == "logits" else 0.0)
         source.names = list(union)
     return f"outcomes paired by name over the union of both sides' names ({len(union)}); a missing one is 0 (--fill 0)"
 
@@ -499,15 +508,15 @@ def by_name_rows(rows: Array, names: list[str] | None, target: list[str] | None,
     """The columns of a side input (``rows``, outcomes ``names``) in the order of the input's outcomes ``target``."""
     if names is None or target is None or names == target:
         return rows
-    only = [n for n in names if n not in target]
-    missing = [n for n in target if n not in names]
+    in_names, in_target = {n: i for i, n in enumerate(names)}, set(target)
+    only = [n for n in names if n not in in_target]
+    missing = [n for n in target if n not in in_names]
     if only or (missing and not fill):
-        raise InputError(f"{label} names outcomes {', '.join(names)} but the input names {', '.join(target)}",
+        raise InputError(f"{label} names outcomes {listed(names)} but the input names {listed(target)}",
                          "give the same outcome names (any order), or --fill 0 for missing ones")
-    out = np.full((len(rows), len(target)), fill_value)
-    for j, n in enumerate(target):
-        if n in names:
-            out[:, j] = rows[:, names.index(n)]
+    index = np.array([in_names.get(n, -1) for n in target])
+    out = rows[:, np.where(index < 0, 0, index)]
+    out[:, index < 0] = fill_value
     return out
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from entcli.errors import InputError, MissingExtraError
-from entcli.io.roles import Layout, Roles, resolve
+from entcli.io.roles import Layout, Roles, listed, resolve
 
 
 def available() -> bool:
@@ -131,7 +131,7 @@ def columnar_source(path: str, roles: Roles
     names = list(schema.names)
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
-        raise InputError(f"{path}: duplicate column name(s) {', '.join(map(repr, duplicated))}",
+        raise InputError(f"{path}: duplicate column name(s) {listed(duplicated, quote=True)}",
                          "give every column its own name")
     numeric = [pa.types.is_floating(t) or pa.types.is_integer(t) for t in schema.types]
     layout = resolve(roles, names, len(names), numeric, path)

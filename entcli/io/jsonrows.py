@@ -27,7 +27,7 @@ import numpy as np
 
 from entcli.errors import InputError
 from entcli.io.blocks import BadRowHandler, Block, RowsBeforeError, Source
-from entcli.io.roles import Layout, Roles, resolve
+from entcli.io.roles import Layout, Roles, listed, resolve
 from entcli.io.text import decode_chunk, is_content_line, read_chunks
 
 #: Object fields taken as the distribution without --field, in this order.
@@ -81,7 +81,7 @@ class RowShape:
             self.layout = resolve(Roles(roles.columns, roles.exclude), names, width, numeric, self.name)
             missing = [w for w in roles.wanted if w not in scalars]
             if missing:
-                raise InputError(f"{self.name}: no field {missing[0]!r}", f"fields are: {', '.join(scalars)}")
+                raise InputError(f"{self.name}: no field {missing[0]!r}", f"fields are: {listed(scalars)}")
             if roles.keep == "none":
                 keys: list[str] = []
             elif isinstance(roles.keep, tuple):
@@ -154,7 +154,7 @@ class RowShape:
         if self.field is not None:
             out.append(f"{self.name}: distribution from the JSON field {self.field!r}")
         if self.key_names:
-            out.append(f"{self.name}: keys carried to the output: {', '.join(self.key_names)}")
+            out.append(f"{self.name}: keys carried to the output: {listed(self.key_names)}")
         return out
 
 

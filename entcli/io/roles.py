@@ -32,7 +32,17 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["Layout", "Roles", "class_indices", "parse_spec", "resolve", "select"]
+__all__ = ["Layout", "Roles", "class_indices", "listed", "parse_spec", "resolve", "select"]
+
+#: A message lists this many names at most, then says how many there are.
+LISTED_NAMES = 20
+
+
+def listed(names: Sequence[str], quote: bool = False) -> str:
+    """``a, b, c`` for a message: the first :data:`LISTED_NAMES` names, then ``... (N in all)``."""
+    shown = [repr(n) if quote else n for n in names[:LISTED_NAMES]]
+    more = f", ... ({len(names)} in all)" if len(names) > LISTED_NAMES else ""
+    return ", ".join(shown) + more
 
 _RANGE = re.compile(r"^(\d+)(?:-#?(\d+))?$")
 _GLOB = re.compile(r"[*?\[]")
@@ -72,25 +82,25 @@ def parse_spec(text: str, option: str) -> tuple[str, ...]:
 
 def select(items: Sequence[str], names: Sequence[str] | None, width: int, option: str, where: str) -> list[int]:
     """0-based indices of the columns ``items`` name, in the order given (a column named twice counts once)."""
-    chosen: list[int] = []
+    chosen: dict[int, None] = {}
+    index = {name: i for i, name in reversed(list(enumerate(names)))} if names else {}
     for item in items:
-        for i in _one(item, names, width, option, where):
-            if i not in chosen:
-                chosen.append(i)
-    return chosen
+        chosen.update(dict.fromkeys(_one(item, names, index, width, option, where)))
+    return list(chosen)
 
 
-def _one(item: str, names: Sequence[str] | None, width: int, option: str, where: str) -> list[int]:
-    known = f"columns are: {', '.join(names)}" if names else f"give 1-based column numbers 1-{width}"
+def _one(item: str, names: Sequence[str] | None, positions: dict[str, int], width: int, option: str, where: str
+         ) -> list[int]:
+    known = f"columns are: {listed(names)}" if names else f"give 1-based column numbers 1-{width}"
     if item.startswith("="):
-        if names and item[1:] in names:
-            return [list(names).index(item[1:])]
+        if item[1:] in positions:
+            return [positions[item[1:]]]
         raise InputError(f"{where}: {option}: no column named {item[1:]!r}", known)
     forced = item.startswith("#")
     text = item[1:] if forced else item
     numbered = _RANGE.match(text)
-    if not forced and names and item in names:
-        index = list(names).index(item)
+    if not forced and item in positions:
+        index = positions[item]
         if numbered and numbered.group(2) is None and 1 <= int(text) <= width and int(text) - 1 != index:
             raise InputError(
                 f"{where}: {option}: {item!r} is both the name of column {index + 1} and the number of column "
@@ -157,7 +167,7 @@ def resolve(roles: Roles, names: Sequence[str] | None, width: int, numeric: Sequ
     wanted: list[tuple[str, int]] = []
     for column in roles.wanted:
         if header is None or column not in header:
-            hint = f"columns are: {', '.join(header)}" if header else "the input needs a header row naming it"
+            hint = f"columns are: {listed(header)}" if header else "the input needs a header row naming it"
             raise InputError(f"{where}: no column {column!r}", hint)
         wanted.append((column, header.index(column)))
     taken = {i for _, i in wanted}
@@ -172,10 +182,11 @@ def resolve(roles: Roles, names: Sequence[str] | None, width: int, numeric: Sequ
                              f"{'a column read by name' if clash[0] in taken else 'a kept key (--keep)'}",
                              "a column has one role")
     else:
-        outcomes = [i for i in range(width) if i not in excluded and i not in taken and i not in kept_by_name
-                    and (numeric is None or numeric[i])]
-        inside = [i for i in range(width) if outcomes and outcomes[0] < i < outcomes[-1] and i not in outcomes
-                  and i not in excluded and i not in taken and i not in kept_by_name]
+        other = excluded | taken | set(kept_by_name)
+        outcomes = [i for i in range(width) if i not in other and (numeric is None or numeric[i])]
+        chosen = set(outcomes)
+        inside = [i for i in range(width) if outcomes and outcomes[0] < i < outcomes[-1] and i not in chosen
+                  and i not in other]
         if typos and inside:
             raise InputError(f"{where}: column {_label(names, inside[0])} holds text in the first row, between "
                              "columns of numbers", f"if it is a key, say so with --keep {_spec_of(names, inside[0])} "
@@ -183,13 +194,14 @@ def resolve(roles: Roles, names: Sequence[str] | None, width: int, numeric: Sequ
     if not outcomes and width:
         raise InputError(f"{where}: no outcome columns left", "check --columns/--exclude/--keep" if roles.asked
                          else "no column of the first row is a number")
-    rest = [i for i in range(width) if i not in outcomes]
+    is_outcome = set(outcomes)
+    rest = [i for i in range(width) if i not in is_outcome]
     if roles.keep == "none":
         keys: list[int] = []
     elif roles.keep == "all":
         keys = rest
     elif explicit:
-        keys = [i for i in kept_by_name if i not in outcomes]
+        keys = [i for i in kept_by_name if i not in is_outcome]
     else:
         keys = [i for i in rest if i not in excluded and numeric is not None and not numeric[i]]
     return Layout(width, tuple(outcomes), tuple(keys), tuple(wanted), header)

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from entcli.errors import InputError
 from entcli.io.blocks import BadRowHandler, Block, RowsBeforeError, Source
-from entcli.io.roles import Layout, Roles, resolve
+from entcli.io.roles import Layout, Roles, listed, resolve
 
 #: Text is read in chunks of about this many bytes (cut at a line end).
 CHUNK_BYTES = 4 << 20
@@ -162,9 +162,10 @@ def text_source(
     source.names = layout.outcome_names
     source.keys = layout.key_names
     if layout.keys:
-        source.notes.append(f"{name}: keys carried to the output: {', '.join(layout.key_names)}")
+        source.notes.append(f"{name}: keys carried to the output: {listed(layout.key_names)}")
     if not layout.plain:
-        source.notes.append(f"{name}: outcomes: {', '.join(layout.outcome_names or map(str, layout.outcomes))}")
+        outcomes = layout.outcome_names or [f"#{i + 1}" for i in layout.outcomes]
+        source.notes.append(f"{name}: outcomes: {listed(outcomes)}")
     source.blocks = _text_blocks(text, chunks, name, delimiter, line, on_bad, hint, fast,
                                  None if layout.plain else layout)
     return source
