@@ -39,7 +39,9 @@ class SideInputs:
         target = teacher = None
         try:
             if self.target_column is not None:
-                assert block.fields is not None
+                if not block.fields or self.target_column not in block.fields:
+                    raise InputError(f"--target-column {self.target_column}: the input has no such column",
+                                     "give the logits as a file (or stdin) with a header that names it")
                 labels = class_indices(block.fields[self.target_column], names)
                 target = as_target(labels[:, None], k)
             elif self.label_tokens is not None:
@@ -86,8 +88,6 @@ def side_inputs(of: str, target: str | None, teacher: str | None, files: Files, 
         raise InputError("--teacher applies to --of kd (or --objective kd)")
     if t2 and of != "kd":
         raise InputError("--t2 applies to --of kd")
-    if target_column is not None and input_path is None:
-        raise InputError("--target-column names a column of the input file", "give the logits with -i FILE")
     engine.one_stdin(input_path, target, teacher)
     tokens = None
     target_rows = target_names = None

@@ -428,6 +428,12 @@ def test_grad_and_simulate_take_a_target_column(cli, tmp_path):
     assert obj["id"] == "r1" and obj["grad"] == [0.5, -0.5]  # softmax(z) - onehot(dog)
     r = cli("grad", "--of", "xent", "-i", str(tmp_path / "z.csv"), "--target", "cat", "-o", "jsonl")
     assert records(r)[0]["grad"] == [-0.5, 0.5]
+    r = cli("grad", "--of", "xent", "--target-column", "label", "-o", "jsonl", stdin="label,a,b\n1,0,0\n")
+    assert records(r)[0]["grad"] == [0.5, -0.5]  # from stdin; the label 1 is an index
+    r = cli("grad", "--of", "xent", "--target-column", "label", "1", "2")
+    assert r.code == 2 and "the input has no such column" in r.err
+    r = cli("grad", "--of", "xent", "--target", "cow", "-i", str(tmp_path / "z.csv"))
+    assert r.code == 2 and "--target cow: not a file, a number or an outcome name" in r.err
     r = cli("simulate", "--objective", "xent", "-i", str(tmp_path / "z.csv"), "--target-column", "label",
             "--steps", "2", "-o", "jsonl")
     steps = records(r)
