@@ -16,6 +16,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from entcli.core.errors import DomainError
 from entcli.core.gradients import entropy_of_logits
+from entcli.core.logits import softmax
 from entcli.core.objectives import Objective
 
 Array = NDArray[np.float64]
@@ -31,7 +32,8 @@ class History:
     """A simulation's history: arrays indexed [step, row, ...] for steps 0 (the start) .. last.
 
     ``last[r]`` is the final step of row r (rows stopped by ``until`` end early; later entries repeat it).
-    ``objective`` is f(z) at each step, ``entropy`` H(σ(z)) in nats, ``grad_norm`` |∇f(z)|₂.
+    ``objective`` is f(z) at each step, ``grad_norm`` |∇f(z)|₂; ``p``, ``max_p`` and ``entropy`` (in nats) are of
+    the model's own distribution σ(z), at T = 1, for every objective (for ``kd`` only the loss is at T).
     """
 
     z: Array
@@ -78,6 +80,8 @@ def simulate(
     last = np.full(n, steps, dtype=np.intp)
     for step in range(steps + 1):
         p, f, g = objective.value_and_grad(z)
+        if objective.name == "kd":
+            p = softmax(z)  # the student's distribution at T = 1, the one whose entropy is reported
         h = entropy_of_logits(z) if objective.name != "entropy" else f
         zs.append(z.copy())
         ps.append(p)

@@ -18,7 +18,9 @@ HELP = """Shannon entropy H(p) = -sum_i p_i log p_i of each distribution.
 Also the number of outcomes k, the support (#p_i > 0), the maximum log k, the normalised entropy
 H / log k and the perplexity e^H (the effective number of outcomes). Units: nats by default;
 --bits, --dits or --base B. With --detail, per outcome: p, the surprisal -log p and the
-contribution -p log p.
+contribution -p log p. With --estimator, entropy is the estimate of the source's entropy from the
+counts, normalized = estimate / log k and perplexity = e^estimate: an estimator that accounts for
+unseen outcomes may exceed log k, and then normalized > 1 and perplexity > k say exactly that.
 
 Examples:
 
@@ -79,6 +81,9 @@ def entropy(
     primary = "renyi" if renyi is not None else "tsallis" if tsallis is not None else "entropy"
     explain(
         f"estimator: {estimator}: {ESTIMATORS[estimator]}" if estimator is not None else "",
+        "with an estimator, normalized = estimate / log K and perplexity = exp(estimate); the estimate may exceed "
+        "log K (unseen outcomes), so normalized > 1 and perplexity > K are possible" if estimator is not None
+        else "",
         f"Renyi: H_alpha = log(sum p_i^alpha) / (1 - alpha), alpha = {alpha:g}" if renyi is not None else "",
         f"Tsallis: S_q = (1 - sum p_i^q) / (q - 1), q = {tsallis:g}, no unit" if tsallis is not None else "",
         "H(p) = -sum_i p_i log p_i over the last axis, with 0 log 0 = 0",

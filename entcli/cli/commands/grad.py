@@ -83,7 +83,8 @@ def grad(
         {"entropy": "dH/dz_m = -p_m (log p_m + H), p = softmax(z); sums to 0",
          "xent": "dH(y, softmax(z))/dz = softmax(z) - y (y one-hot from a class index, or a distribution)",
          "kd": "d/dz H(softmax(v/T), softmax(z/T)) = (1/T)(softmax(z/T) - softmax(v/T)), "
-               f"T = {t:g}" + (", times T^2 (--t2)" if t2 else ""),
+               f"T = {t:g}" + (", times T^2 (--t2)" if t2 else "") + "; loss and grad at T, p and entropy of "
+               "softmax(z) at T = 1",
          "softmax": "dp_k/dz_m = p_m (delta_km - p_k): diag(p) - p p^T"}[of],
         "input: probabilities, z = log p" if probs else "input: logits z",
         "check: central differences (f(z + h e_m) - f(z - h e_m)) / 2h, h = eps^(1/3) max(1, |z_m|)" if check else "",
@@ -96,6 +97,8 @@ def grad(
         z = safe_log(p) if probs else block.values
         f = sides.bind(block, z.shape[-1], run.names)
         p, h, g = f.value_and_grad(z)
+        if of == "kd":
+            p = softmax(z)  # p and entropy are the student's at T = 1; only the loss and its gradient are at T
         columns: dict[str, engine.Column] = {"p": p, "entropy": entropy_of_logits(z) * scale}
         if of == "softmax":
             columns["jacobian"] = jacobian = softmax_jacobian(p)

@@ -19,8 +19,9 @@ the distillation loss. With no start logits it runs the reference case z0 = (1.0
 20 steps (final p ~ (0.951, 0.029, 0.019), H ~ 0.228 nats); stdin is read only with -i -.
 
 Each history row has step, entropy, max_p, grad_norm, p and z (and loss for xent/kd; row when many
-start rows run side by side). On a terminal, charts of the entropy and of each class probability follow
-the table; --plot FILE.png|.svg|.pdf writes a four-panel figure (needs the plot extra).
+start rows run side by side). entropy, max_p and p are of softmax(z) at T = 1 for every objective; with
+kd only the loss (and the gradient followed) is at T. On a terminal, charts of the entropy and of each
+class probability follow the table; --plot FILE.png|.svg|.pdf writes a four-panel figure (needs the plot extra).
 
 Examples:
 
