@@ -56,3 +56,14 @@ def both_readers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     else:
         monkeypatch.setenv("ENTCLI_READER", "numpy")
     return request.param
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The accuracy table: the largest relative error against mpmath (50 digits) per quantity in this run."""
+    from tests.helpers import ACCURACY
+
+    if not ACCURACY:
+        return
+    terminalreporter.section("accuracy against mpmath (largest relative error seen)")
+    for name in sorted(ACCURACY):
+        terminalreporter.write_line(f"  {name:<28} {ACCURACY[name]:9.1e}")

@@ -45,3 +45,13 @@ def distributions(min_k: int = 1, max_k: int = 30) -> st.SearchStrategy[np.ndarr
     """Random distributions, some with exact zeros, built from non-negative weights."""
     weights = st.lists(st.one_of(st.just(0.0), st.floats(1e-6, 1e3)), min_size=min_k, max_size=max_k)
     return weights.filter(lambda w: sum(w) > 0).map(lambda w: np.asarray(w) / np.sum(w))
+
+
+#: The largest relative error seen per quantity against its exact (mpmath) value in this test run; an entry
+#: "name [lib]" is an independent library's error on the same input, for comparison. Printed at the end.
+ACCURACY: dict[str, float] = {}
+
+
+def record(name: str, relative_error: float) -> None:
+    """Note a relative error of ``name`` against its exact value (the summary keeps the largest)."""
+    ACCURACY[name] = max(ACCURACY.get(name, 0.0), relative_error)

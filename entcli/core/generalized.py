@@ -79,7 +79,5 @@ def tsallis_entropy(p: ArrayLike, q: float) -> Array:
     p = np.asarray(p, dtype=np.float64)
     if q == 1:
         return entropy(p)
-    log_p = np.where(p > 0, safe_log(p), 0.0)
-    with np.errstate(over="ignore", invalid="ignore"):
-        terms = np.where(p > 0, p * np.expm1((q - 1) * log_p), 0.0)
-    return -np.sum(terms, axis=-1) / (q - 1) + 0.0
+    # −(Σ p^q − Σ p)/(q − 1), the sum of same-sign terms p expm1((q − 1) ln p) (p^q − p where that overflows)
+    return -power_sum_minus_one(p, safe_log(p), q) / (q - 1) + 0.0

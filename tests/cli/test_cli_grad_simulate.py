@@ -133,3 +133,28 @@ def test_simulate_logits_option_takes_numbers_a_file_or_stdin(cli, tmp_path):
     from_stdin = cli("simulate", "-o", "csv", "--steps", "2", "--logits", "-", stdin="-1,0,2\n").lines()
     assert from_file == from_stdin and [line.split(",", 1)[1] for line in from_file[1:]] == expected[1:]
     assert cli("simulate", "--logits", "1,2", "3", "4").code == 2  # the start values given twice
+
+
+def test_kd_fields_are_all_at_temperature_one(cli):
+    # grad --of kd -T 3 and simulate --objective kd: p, max_p and entropy are of softmax(z) (T = 1), one
+    # distribution; only the loss is at T. entropy must be H of the p printed beside it.
+    r = cli("grad", "--of", "kd", "--teacher", "2,1,0", "-T", "3", "-o", "json", "1", "0.5", "-1")
+    (obj,) = json.loads(r.out)
+    z = np.array([1, 0.5, -1])
+    p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    assert obj["p"] == pytest.approx(p.tolist(), rel=1e-15)
+    assert obj["entropy"] == pytest.approx(-np.sum(p * np.log(p)), rel=1e-15)
+    r = cli("simulate", "--objective", "kd", "--teacher", "2,1,0", "-T", "3", "--steps", "2", "-o", "jsonl",
+            "1", "0.5", "-1")
+    for row in map(json.loads, r.out.splitlines()):
+        q = np.array(row["p"])
+        assert row["entropy"] == pytest.approx(-np.sum(q * np.log(q)), rel=1e-14)
+        assert row["max_p"] == max(row["p"])
+
+
+def test_estimator_fields_say_what_they_mean(cli):
+    r = cli("entropy", "--counts", "--estimator", "chao-shen", "1", "1", "1", "-o", "json", "--explain")
+    (obj,) = json.loads(r.out)
+    assert obj["normalized"] > 1 and obj["perplexity"] > 3  # an estimate above log K: unseen outcomes
+    assert obj["normalized"] == pytest.approx(obj["entropy"] / math.log(3), rel=1e-15)
+    assert "the estimate may exceed log K" in r.err
