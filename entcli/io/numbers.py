@@ -57,7 +57,19 @@ def join_groups(cells: list[str], n: int, size: int, sep: str, opening: str = ""
 
 
 _CSV_SPECIAL = re.compile(r'[",\t\n\r]')
-_JSON_SPECIAL = re.compile(r'["\\\x00-\x1f\x7f]')
+_JSON_SPECIAL = re.compile('["\\\\\x00-\x1f\x7f\x85\u2028\u2029]')
+#: Line breaks to unicode-aware readers (str.splitlines, JavaScript) that JSON leaves unescaped: escaped, so that a
+#: JSON Lines record never spans two "lines".
+_UNICODE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def _json_string(value: Any) -> str:
+    import json
+
+    text = json.dumps(value, ensure_ascii=False)
+    for char, escaped in _UNICODE_BREAKS.items():
+        text = text.replace(char, escaped)
+    return text
 
 
 def text_cells(values: NDArray[Any], style: str = "plain") -> list[str]:
@@ -65,9 +77,7 @@ def text_cells(values: NDArray[Any], style: str = "plain") -> list[str]:
     if values.dtype.kind == "O":
         items = values.tolist()
         if style == "json":
-            import json
-
-            return [json.dumps(v, ensure_ascii=False) if not isinstance(v, float) or v == v and abs(v) != float("inf")
+            return [_json_string(v) if not isinstance(v, float) or v == v and abs(v) != float("inf")
                     else "null" for v in items]
         strings = ["" if v is None else ("true" if v is True else "false" if v is False else str(v)) for v in items]
     else:
@@ -76,9 +86,7 @@ def text_cells(values: NDArray[Any], style: str = "plain") -> list[str]:
     if style == "json":
         if not _JSON_SPECIAL.search(joined):
             return (('"%s"' + SEP) * len(strings) % tuple(strings)).split(SEP)[:-1]
-        import json
-
-        return [json.dumps(v, ensure_ascii=False) for v in strings]
+        return [_json_string(v) for v in strings]
     if style in ("csv", "tsv") and _CSV_SPECIAL.search(joined):
         return [_csv_quote(v, "," if style == "csv" else "\t") for v in strings]
     return strings
