@@ -6,7 +6,8 @@ for pyarrow; missing ones are skipped and said so):
     python bench/bench.py [--reps 5] [--rows 500000] [--quick]
 
 Sections: start-up (one-liner, --version, TAB completion), batch entropy of a 500k x 10 CSV on stdin,
-kl of two such files, normalize, and the peak RSS of `entcli entropy` on a ~1 GB CSV. Repetitions are
+kl of two such files, tables (a header, a text id column), drift of two samples, normalize, and the peak
+RSS of `entcli entropy` on a ~1 GB CSV. Repetitions are
 interleaved (every variant once per round) and the medians are reported. Nothing here is a test: it
 prints figures.
 """
@@ -132,6 +133,52 @@ def peak_rss_mib(cmd: list[str], stdin: str, env: dict[str, str]) -> tuple[float
     return float(out[0]), float(out[1]) / 1024
 
 
+DRIFT_PANDAS = """
+import sys, numpy as np, pandas as pd
+p = pd.read_csv(sys.argv[1]); q = pd.read_csv(sys.argv[2])
+for c in ("country", "device"):  # what a user writes: value_counts, a join of the categories, PSI by hand
+    a = p[c].value_counts(); b = q[c].value_counts()
+    idx = a.index.union(b.index); a = a.reindex(idx, fill_value=0) / a.sum(); b = b.reindex(idx, fill_value=0) / b.sum()
+    a, b = (a + 1e-6) / (1 + 1e-6 * len(a)), (b + 1e-6) / (1 + 1e-6 * len(b))
+    print(c, float(np.sum((b - a) * np.log(b / a))))
+edges = np.quantile(p["score"], np.linspace(0, 1, 11)[1:-1])
+a = np.bincount(np.searchsorted(edges, p["score"], side="right"), minlength=10) / len(p)
+b = np.bincount(np.searchsorted(edges, q["score"], side="right"), minlength=10) / len(q)
+a, b = (a + 1e-6) / (1 + 1e-5), (b + 1e-6) / (1 + 1e-5)
+print("score", float(np.sum((b - a) * np.log(b / a))))
+"""
+
+
+def write_samples(path: Path, rows: int, seed: int, shift: float) -> float:
+    """A sample of a drift check: two categorical columns and a numeric score."""
+    rng = np.random.default_rng(seed)
+    country = rng.choice(np.array(["de", "fr", "us", "uk", "es"]), rows, p=[0.3, 0.2, 0.3, 0.1, 0.1])
+    device = rng.choice(np.array(["ios", "android", "web"]), rows)
+    score = rng.normal(shift, 1.0, rows)
+    with open(path, "w") as f:
+        f.write("country,device,score\n")
+        for start in range(0, rows, 100_000):
+            sl = slice(start, start + 100_000)
+            rows_text = zip(country[sl], device[sl], score[sl], strict=True)
+            f.write("\n".join(f"{c},{d},{s:.6f}" for c, d, s in rows_text) + "\n")
+    return path.stat().st_size / 1e6
+
+
+def drift_case(tmp: Path, args: argparse.Namespace, env: dict[str, str], numpy_only: dict[str, str],
+               fast: bool) -> None:
+    a, b = tmp / "train.csv", tmp / "today.csv"
+    size = write_samples(a, args.rows, 5, 0.0) + write_samples(b, args.rows, 6, 0.2)
+    cmd = [ENTCLI, "drift", "-p", str(a), "-q", str(b), "--epsilon", "1e-6"]
+    variants: dict[str, tuple[list[str], str | None, dict[str, str] | None]] = {}
+    if have("pandas"):
+        variants["pandas read_csv + value_counts + numpy PSI"] = ([PY, "-c", DRIFT_PANDAS, str(a), str(b)], None, env)
+    variants["entcli drift (NumPy reader)"] = (cmd, None, numpy_only)
+    if fast:
+        variants["entcli drift (fast extra)"] = (cmd, None, env)
+    report(f"drift: two samples of {args.rows} rows x (country, device, score) ({size:.0f} MB)",
+           race(variants, args.reps), next(iter(variants)), size)
+
+
 #: Run the entcli of a source tree (an editable install's import hook would otherwise pick this checkout).
 FROM_TREE = """
 import sys
@@ -245,6 +292,7 @@ def main() -> None:
                "loadtxt x2 + scipy.stats.entropy(p, q) + savetxt", 2 * size)
 
         tables(Path(tmp), a, args, env, numpy_only, fast)
+        drift_case(Path(tmp), args, env, numpy_only, fast)
 
         small = Path(tmp) / "n.csv"
         n_rows = max(1000, args.rows // 25)

@@ -68,6 +68,18 @@ OPTIONS = [
     {'name': 'detail', 'opts': ('--detail',), 'secondary': (), 'takes_value': False, 'choices': (), 'help': 'Add per-outcome terms p log(p/q) and -p log q.', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'measure', 'opts': ('--measure',), 'secondary': (), 'takes_value': True, 'choices': ('kl', 'tv', 'hellinger', 'bhattacharyya-coefficient', 'bhattacharyya', 'pearson', 'neyman', 'renyi', 'all'), 'help': 'kl (the KL family, default), tv, hellinger, bhattacharyya, bhattacharyya-coefficient, pearson, neyman, renyi (order --alpha), or all.', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'alpha', 'opts': ('--alpha',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'Order of the Renyi divergence (>= 0, or inf).', 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'p', 'opts': ('-p', '--p'), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'The baseline sample (a table).', 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'q', 'opts': ('-q', '--q'), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'The current sample (a table).', 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'categorical', 'opts': ('--categorical',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'Numeric columns to count by value instead of binning.', 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'bins', 'opts': ('--bins',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'Bins for numeric columns.', 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'binning', 'opts': ('--binning',), 'secondary': (), 'takes_value': True, 'choices': ('quantile', 'uniform'), 'help': "Edges from the baseline's quantiles (equal mass) or its range (equal width).", 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'edges', 'opts': ('--edges',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'The inner bin edges of every numeric column, increasing.', 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'rows', 'opts': ('--rows',), 'secondary': (), 'takes_value': False, 'choices': (), 'help': 'Each row is a distribution: compare the mean distribution of -p with that of -q.', 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'measure', 'opts': ('--measure',), 'secondary': (), 'takes_value': True, 'choices': ('psi', 'kl', 'reverse_kl', 'js_divergence', 'js_distance', 'hellinger', 'total_variation'), 'help': 'The primary measure (--max, plain output).', 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'epsilon', 'opts': ('--epsilon',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'Smooth the proportions: (p + E)/(1 + K E), on both sides.', 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'max_value', 'opts': ('--max',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'Exit 1 if the primary measure of any column is above X.', 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'min_p_value', 'opts': ('--min-p-value',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'Exit 1 if the G-test p-value of any column is below P.', 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'detail', 'opts': ('--detail',), 'secondary': (), 'takes_value': False, 'choices': (), 'help': 'One row per category or bin: counts, proportions, PSI and KL terms.', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'target', 'opts': ('--target',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'Target entropy (chosen unit).', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'ratio', 'opts': ('--ratio',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'Target entropy as a fraction of log K (0 < R < 1).', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'perplexity', 'opts': ('--perplexity',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'Target perplexity e^H (1 <= P <= K).', 'hidden': False, 'multiple': False, 'typer': True},
@@ -99,15 +111,16 @@ OPTIONS = [
     {'name': 'verbose', 'opts': ('--verbose',), 'secondary': (), 'takes_value': False, 'choices': (), 'help': "Show each case's command line.", 'hidden': False, 'multiple': False, 'typer': True},
 ]
 
-ROOT = {'commands': [('entropy', 'Entropy H(p), perplexity, surprisal.'), ('softmax', 'Probabilities from logits: softmax, log-softmax.'), ('xent', 'Cross-entropy H(p, q), from labels, logits, binary.'), ('kl', 'KL(p||q), reverse, symmetric, Jensen-Shannon.'), ('normalize', 'Power transform p^gamma to a target entropy.'), ('grad', 'Gradients w.r.t. logits; softmax Jacobian; --check.'), ('simulate', 'Entropy minimisation by gradient descent, step by step.'), ('selftest', 'Replay published reference values; exit 1 on a mismatch.')], 'options': [0, 1, 2, 3]}
+ROOT = {'commands': [('entropy', 'Entropy H(p), perplexity, surprisal.'), ('softmax', 'Probabilities from logits: softmax, log-softmax.'), ('xent', 'Cross-entropy H(p, q), from labels, logits, binary.'), ('kl', 'KL(p||q), reverse, symmetric, Jensen-Shannon.'), ('drift', 'Two samples, column by column: PSI, KL, JS, G-test.'), ('normalize', 'Power transform p^gamma to a target entropy.'), ('grad', 'Gradients w.r.t. logits; softmax Jacobian; --check.'), ('simulate', 'Entropy minimisation by gradient descent, step by step.'), ('selftest', 'Replay published reference values; exit 1 on a mismatch.')], 'options': [0, 1, 2, 3]}
 
 COMMANDS = {
     'entropy': {'has_argument': True, 'options': [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 3]},
     'softmax': {'has_argument': True, 'options': [36, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 29, 30, 31, 32, 33, 3]},
     'xent': {'has_argument': False, 'options': [37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 48, 49, 50, 51, 52, 53, 24, 54, 55, 56, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 3]},
     'kl': {'has_argument': False, 'options': [57, 58, 59, 60, 61, 62, 63, 64, 65, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 48, 49, 50, 51, 52, 53, 24, 54, 55, 56, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 3]},
-    'normalize': {'has_argument': True, 'options': [66, 67, 68, 69, 70, 71, 72, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 3]},
-    'grad': {'has_argument': True, 'options': [73, 74, 75, 76, 77, 78, 79, 80, 81, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 25, 26, 27, 28, 29, 30, 31, 32, 33, 3]},
-    'simulate': {'has_argument': True, 'options': [82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 25, 26, 27, 28, 29, 30, 31, 32, 33, 3]},
-    'selftest': {'has_argument': False, 'options': [94, 29, 30, 31, 32, 3]},
+    'drift': {'has_argument': False, 'options': [66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 25, 26, 27, 28, 29, 30, 31, 32, 33, 3]},
+    'normalize': {'has_argument': True, 'options': [78, 79, 80, 81, 82, 83, 84, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 3]},
+    'grad': {'has_argument': True, 'options': [85, 86, 87, 88, 89, 90, 91, 92, 93, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 25, 26, 27, 28, 29, 30, 31, 32, 33, 3]},
+    'simulate': {'has_argument': True, 'options': [94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 25, 26, 27, 28, 29, 30, 31, 32, 33, 3]},
+    'selftest': {'has_argument': False, 'options': [106, 29, 30, 31, 32, 3]},
 }

@@ -52,3 +52,6 @@ NORMALIZE_METHODS: dict[str, str] = {
     "robust": "bracketed Newton on gamma with bisection fallback",
     "published": "the published iteration gamma <- 1 + (H* - H)/(H^2 - sum p (log p)^2), unguarded",
 }
+
+#: The measures of ``entcli drift`` (its --measure), in output order; psi is the default.
+DRIFT_MEASURES = ("psi", "kl", "reverse_kl", "js_divergence", "js_distance", "hellinger", "total_variation")

@@ -68,7 +68,8 @@ class Source:
     """A stream of distributions: ``name`` for messages, ``names`` of the outcomes (or None).
 
     ``keys`` name the fields of every block that go to the output (ids carried through); ``notes`` say how the
-    input was read, for ``--explain`` (which JSON field held the distribution, which columns were keys).
+    input was read, for ``--explain`` (which JSON field held the distribution, which columns were keys);
+    ``columns`` name all its columns in order.
     """
 
     name: str
@@ -77,6 +78,8 @@ class Source:
     fmt: str = "values"
     keys: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: every column of the input by name, in input order (its header), where it has one
+    columns: list[str] | None = None
 
 
 class RowsBeforeError(Exception):

@@ -149,6 +149,12 @@ class RowShape:
             raise InputError(f"{self.name}: {where}: {bad!r} is not a number", "outcomes must be numbers")
         return values, extras
 
+    def columns(self) -> list[str] | None:
+        """Every field read by name: the outcomes and the extra fields (None for rows that are arrays)."""
+        if self.field is None:
+            return list(self.all_names) if self.all_names is not None else None
+        return [*(self.outcome_names or []), *[e for e in self.extras if e not in (self.outcome_names or [])]]
+
     def notes(self) -> list[str]:
         out = []
         if self.field is not None:
@@ -243,7 +249,7 @@ def json_source(stream: BinaryIO, name: str, head: bytes, roles: Roles | None = 
     shape = RowShape(items[0], roles, name, union)
     rows, fields = _rows(shape, items, lambda i: f"element {i + 1}")
     block = _block(rows, 0, None, fields, len(shape.layout.outcomes))  # type: ignore[union-attr]
-    return Source(name, iter([block]), shape.outcome_names, "json", shape.key_names, shape.notes())
+    return Source(name, iter([block]), shape.outcome_names, "json", shape.key_names, shape.notes(), shape.columns())
 
 
 def _line_name(numbers: list[int], i: int) -> str:
@@ -275,6 +281,7 @@ def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler
         union = _union(items, _distribution_field([first], roles)) if roles.fill else None
         shape = RowShape(first, roles, name, union)
         source.names, source.keys, source.notes = shape.outcome_names, shape.key_names, shape.notes()
+        source.columns = shape.columns()
 
     def blocks() -> Iterator[Block]:
         start = 0

@@ -255,7 +255,8 @@ def _columnar(path: str, roles: Roles) -> Source:
             raise InputError(f"{path}: no rows to read", "the file has no rows")
 
     fmt = "parquet" if path.lower().endswith((".parquet", ".pq")) else "arrow"
-    return Source(path, blocks(), layout.outcome_names, fmt, layout.key_names)
+    return Source(path, blocks(), layout.outcome_names, fmt, layout.key_names,
+                  columns=list(layout.names) if layout.names is not None else None)
 
 
 def _npy_source(stream: BinaryIO, name: str, head: bytes, path: str) -> Source:

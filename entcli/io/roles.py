@@ -187,11 +187,11 @@ def resolve(roles: Roles, names: Sequence[str] | None, width: int, numeric: Sequ
         chosen = set(outcomes)
         inside = [i for i in range(width) if outcomes and outcomes[0] < i < outcomes[-1] and i not in chosen
                   and i not in other]
-        if typos and inside:
+        if typos and inside and roles.keep is None:  # --keep all/SPEC: the text columns are known to be keys
             raise InputError(f"{where}: column {_label(names, inside[0])} holds text in the first row, between "
                              "columns of numbers", f"if it is a key, say so with --keep {_spec_of(names, inside[0])} "
                              f"(or --exclude it); if it is an outcome, fix the value")
-    if not outcomes and width:
+    if not outcomes and width and roles.keep != "all":  # --keep all: a table of keys only is read as such
         raise InputError(f"{where}: no outcome columns left", "check --columns/--exclude/--keep" if roles.asked
                          else "no column of the first row is a number")
     is_outcome = set(outcomes)

@@ -161,6 +161,7 @@ def text_source(
     layout = resolve(roles, source.names, width, numeric, name, typos=True)
     source.names = layout.outcome_names
     source.keys = layout.key_names
+    source.columns = list(layout.names) if layout.names is not None else None
     if layout.keys:
         source.notes.append(f"{name}: keys carried to the output: {listed(layout.key_names)}")
     if not layout.plain:

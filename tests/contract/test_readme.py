@@ -16,7 +16,7 @@ README = (ROOT / "README.md").read_text()
 FILES = {
     "pets.csv": "cat,dog,bird\n0.2,0.3,0.5\n0.9,0.05,0.05\n",
     "base.csv": "0.5,0.5\n0.9,0.1\n",
-    "today.csv": "0.5,0.5\n0.6,0.4\n",
+    "now.csv": "0.5,0.5\n0.6,0.4\n",
     # Real tables: ids, a label column, named outcomes in other orders, nested and sparse JSON Lines.
     "preds.csv": "id,label,cat,dog,bird\na1,cat,0.7,0.2,0.1\na2,bird,0.1,0.1,0.8\na3,dog,0.3,0.6,0.1\n",
     "baseline.csv": "id,cat,dog,bird\na1,0.6,0.3,0.1\na2,0.2,0.2,0.6\na3,0.3,0.6,0.1\n",
@@ -24,7 +24,25 @@ FILES = {
     "nested.jsonl": '{"id":"a1","output":{"probs":{"cat":0.7,"dog":0.3}}}\n'
                     '{"id":"a2","output":{"probs":{"dog":0.9,"cat":0.1}}}\n',
     "topk.jsonl": '{"cat":0.9,"dog":0.1}\n{"bird":0.7,"cat":0.3}\n',
+    # drift: a training sample (written as Parquet too) and today's, with its columns in another order
+    "train.csv": (
+        "country,device,score fr,ios,0.45 us,ios,0.44 de,android,0.71 de,ios,0.55 fr,web,0.60 us,web,0.60 "
+        "us,ios,0.56 us,ios,0.49 de,ios,0.37 de,android,0.84 us,ios,0.43 de,ios,0.48 us,android,0.40 "
+        "fr,ios,0.74 us,android,0.51 us,web,0.76 us,ios,0.60 fr,android,0.49 de,android,0.79 us,android,0.57 "
+        "us,ios,0.41 us,android,0.25 us,web,0.21 de,android,0.55 us,web,0.57 fr,android,0.35 de,android,0.55 "
+        "de,android,0.59 de,ios,0.19 de,android,0.76 us,web,0.67 de,android,0.14 fr,web,0.61 de,ios,0.47 "
+        "de,android,0.37 de,android,0.42 fr,android,0.79 us,android,0.41 us,ios,0.78 us,android,0.29"
+    ).replace(" ", "\n") + "\n",
+    "today.csv": (
+        "device,score,country android,0.88,fr ios,0.81,de ios,0.56,de ios,0.67,de android,1.10,de ios,0.68,us "
+        "android,0.52,de web,0.70,us android,0.70,fr android,0.66,fr ios,1.21,us ios,0.69,fr ios,-0.08,fr "
+        "android,0.48,us android,0.81,de web,0.97,fr android,0.87,fr web,-0.07,us web,0.64,us ios,0.90,fr "
+        "android,0.58,de android,0.98,us web,0.83,us android,0.53,de android,0.22,de android,0.22,us "
+        "web,0.92,us web,0.79,us android,0.79,us web,1.00,fr"
+    ).replace(" ", "\n") + "\n",
 }
+#: Files made from another: Parquet from CSV (needs pyarrow: the examples that read them skip without it).
+PARQUET = {"train.parquet": "train.csv"}
 
 
 def examples() -> list[tuple[str, str]]:
@@ -50,6 +68,12 @@ def examples() -> list[tuple[str, str]]:
 def test_readme_example(command, expected, tmp_path):
     for name, text in FILES.items():
         (tmp_path / name).write_text(text)
+    for name, origin in PARQUET.items():
+        if name in command:
+            pacsv = pytest.importorskip("pyarrow.csv")
+            import pyarrow.parquet as pq
+
+            pq.write_table(pacsv.read_csv(tmp_path / origin), tmp_path / name)
     if command.startswith("cat "):
         assert (tmp_path / command[4:]).read_text().rstrip("\n") == expected
         return
