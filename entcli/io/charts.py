@@ -60,3 +60,15 @@ def print_history_charts(stream: IO[str], title: str, steps: ArrayLike, entropy:
         out.print(line, highlight=False, markup=False)
     if k > CHARTED_CLASSES:
         out.print(f"({k - CHARTED_CLASSES} more classes not charted)")
+
+
+def print_drift_bars(stream: IO[str], column: str, labels: Sequence[str], p: Sequence[float], q: Sequence[float],
+                     width: int = 30) -> None:
+    """Side-by-side text bars of a column's baseline (p) and current (q) proportions, one line per category."""
+    top = max(max(p, default=0.0), max(q, default=0.0)) or 1.0
+    label_width = min(24, max((len(s) for s in labels), default=1))
+    stream.write(f"{column}: baseline (p) | current (q)\n")
+    for label, a, b in zip(labels, p, q, strict=True):
+        bar_a = "█" * round(width * a / top)
+        bar_b = "█" * round(width * b / top)
+        stream.write(f"  {label[:label_width]:<{label_width}} {bar_a:<{width}} {a:6.3f} | {bar_b:<{width}} {b:6.3f}\n")

@@ -1,8 +1,9 @@
-"""The four-panel figure of a simulation, with matplotlib (the ``plot`` extra), imported only when asked."""
+"""Figures with matplotlib (the ``plot`` extra), imported only when asked: a simulation's four panels, drift bars."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,14 +39,7 @@ def plot_history(
     max_entropy: float,
 ) -> None:
     """Write class probabilities, entropy, max probability and logits against the step (one run)."""
-    check_plot_target(path)
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise MissingExtraError("matplotlib", "plot", "--plot") from None
+    plt = _pyplot(path)
     fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True, constrained_layout=True)
     (ax_p, ax_h), (ax_max, ax_z) = axes
     for j, name in enumerate(names):
@@ -68,9 +62,44 @@ def plot_history(
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
     fig.suptitle(title)
+    _save(plt, fig, path)
+
+
+def _pyplot(path: str) -> Any:
+    check_plot_target(path)
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise MissingExtraError("matplotlib", "plot", "--plot") from None
+    return plt
+
+
+def _save(plt: Any, fig: Any, path: str) -> None:
     try:
         fig.savefig(path, dpi=120)
     except OSError as e:
         raise InputError(f"--plot {path}: cannot write ({e.strerror})", "check the directory") from None
     finally:
         plt.close(fig)
+
+
+def plot_drift(path: str, panels: Sequence[tuple[str, Sequence[str], NDArray[np.float64], NDArray[np.float64]]],
+               title: str) -> None:
+    """Side-by-side bars of the baseline and current proportions, one panel per (column, labels, p, q)."""
+    plt = _pyplot(path)
+    n = len(panels)
+    fig, axes = plt.subplots(n, 1, figsize=(9, 2.6 * n + 0.6), squeeze=False, constrained_layout=True)
+    for ax, (column, labels, p, q) in zip(axes[:, 0], panels, strict=True):
+        x = np.arange(len(labels))
+        ax.bar(x - 0.2, p, width=0.4, label="baseline (-p)", color="tab:blue")
+        ax.bar(x + 0.2, q, width=0.4, label="current (-q)", color="tab:orange")
+        ax.set_xticks(x, labels, rotation=30 if len(labels) > 6 else 0, ha="right" if len(labels) > 6 else "center",
+                      fontsize="small")
+        ax.set(title=column, ylabel="proportion")
+        ax.legend(loc="best", fontsize="small")
+        ax.grid(alpha=0.3, axis="y")
+    fig.suptitle(title)
+    _save(plt, fig, path)

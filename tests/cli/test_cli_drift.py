@@ -141,3 +141,18 @@ def test_streaming_in_flat_memory(tmp_path):
     rows = {o["column"]: o for o in map(json.loads, lines[:-1])}
     assert rows["device"]["n_q"] == 10_000_000 and rows["score"]["n_q"] == 10_000_000
     assert int(lines[-1]) < 400 * 1024, f"peak RSS {int(lines[-1]) / 1024:.0f} MiB"  # KiB: flat, not 10M rows
+
+
+def test_detail_bars_on_a_terminal_and_plot(cli, tmp_path):
+    pytest.importorskip("matplotlib")
+    b, t = write(tmp_path, "b.csv", BASE), write(tmp_path, "t.csv", TODAY)
+    r = cli("drift", "-p", b, "-q", t, "--columns", "country", "--detail", "-o", "table", "--plot",
+            str(tmp_path / "d.png"))
+    assert r.code == 0 or "infinite" in r.err
+    # the bars: baseline de 3/6, current de 2/4 (both 0.500), us 1/6 against 0
+    assert "country: baseline (p) | current (q)" in r.out
+    (de,) = [line for line in r.out.splitlines() if line.strip().startswith("de ")]
+    assert de.count("0.500") == 2
+    assert (tmp_path / "d.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    r = cli("drift", "-p", b, "-q", t, "--plot", str(tmp_path / "d.txt"))
+    assert r.code == 2 and "unknown image type" in r.err

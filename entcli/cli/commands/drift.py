@@ -70,7 +70,11 @@ def drift(
     min_p_value: Annotated[Optional[float], typer.Option(
         "--min-p-value", metavar="P", help="Exit 1 if the G-test p-value of any column is below P.")] = None,
     detail: Annotated[bool, typer.Option(
-        "--detail", help="One row per category or bin: counts, proportions, PSI and KL terms.")] = False,
+        "--detail", help="One row per category or bin: counts, proportions, PSI and KL terms (on a terminal, "
+        "with bar charts of the two distributions).")] = False,
+    plot: Annotated[Optional[str], typer.Option(
+        "--plot", metavar="FILE", help="Draw the two distributions of every column side by side (.png, .svg, .pdf; "
+        "the plot extra).")] = None,
 ) -> None:
     import math
 
@@ -84,6 +88,10 @@ def drift(
         if value is not None and not math.isfinite(value):
             raise InputError(f"{name} must be a finite number, got {value}")
     inner = _edges(edges) if edges is not None else None
+    if plot is not None:
+        from entcli.io.plots import check_plot_target
+
+        check_plot_target(plot)
     if rows and (categorical or edges is not None):
         raise InputError("--rows compares distributions; --categorical and --edges are for columns")
     explain(
@@ -101,6 +109,12 @@ def drift(
     else:
         wanted = parse_spec(categorical, "--categorical") if categorical else ()
         tables = _column_tables(files, p, q, wanted, bins, binning, inner)
+    if plot is not None:
+        from entcli.core.drift import proportions
+        from entcli.io.plots import plot_drift
+
+        plot_drift(plot, [(t.column, t.labels, proportions(t.counts_p, epsilon), proportions(t.counts_q, epsilon))
+                          for t in tables], "Drift: baseline (-p) vs current (-q) proportions")
     _write(tables, units, output, measure, epsilon, max_value, min_p_value, detail)
 
 
@@ -310,6 +324,13 @@ def _write(tables: list[Table], units: Units, output: Output, measure: str, epsi
                         color=output.color)
         writer.write(columns)
         writer.close()
+        if detail and output.format == "table":
+            from entcli.core.drift import proportions
+            from entcli.io.charts import print_drift_bars
+
+            for t in tables:
+                print_drift_bars(stream, t.column, t.labels, proportions(t.counts_p, epsilon).tolist(),
+                                 proportions(t.counts_q, epsilon).tolist())
     code = ExitCode.OK
     values = np.array(out[measure], dtype=float)
     names = out["column"]
