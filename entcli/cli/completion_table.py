@@ -88,6 +88,15 @@ OPTIONS = [
     {'name': 'max_iter', 'opts': ('--max-iter',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'Hard cap on solver iterations.', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'trace', 'opts': ('--trace',), 'secondary': (), 'takes_value': False, 'choices': (), 'help': 'Print each iteration for the first row (stderr).', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'method', 'opts': ('--method',), 'secondary': (), 'takes_value': True, 'choices': ('robust', 'published'), 'help': 'robust (ours) or published (for comparison).', 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'target_column', 'opts': ('--target-column',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'The labels: this column of the input (indices or outcome names).', 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'target', 'opts': ('--target',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'The labels: one 0-based class index per row (numbers, a file or -).', 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'probs', 'opts': ('--probs',), 'secondary': (), 'takes_value': False, 'choices': (), 'help': 'The rows are probabilities: z = log p.', 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'binary', 'opts': ('--binary',), 'secondary': (), 'takes_value': False, 'choices': (), 'help': 'One logit (or, with --probs, probability) per row; labels 0/1.', 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'bins', 'opts': ('--bins',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'Confidence bins of ECE, MCE and the diagram.', 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'apply', 'opts': ('--apply',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'Write the calibrated probabilities softmax(z / T), row by row.', 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'max_ece', 'opts': ('--max-ece',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'Exit 1 if the calibrated ECE is above X.', 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'before', 'opts': ('--before',), 'secondary': (), 'takes_value': False, 'choices': (), 'help': '--max-ece tests the uncalibrated ECE.', 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'plot', 'opts': ('--plot',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'Draw the reliability diagram before and after (.png, .svg, .pdf).', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'of', 'opts': ('--of',), 'secondary': (), 'takes_value': True, 'choices': ('entropy', 'xent', 'kd', 'softmax'), 'help': 'What to differentiate.', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'probs', 'opts': ('--probs',), 'secondary': (), 'takes_value': False, 'choices': (), 'help': 'The values are probabilities: use z = log p.', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'target', 'opts': ('--target',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'For --of xent: a class index or a distribution (per row, or one).', 'hidden': False, 'multiple': False, 'typer': True},
@@ -112,7 +121,7 @@ OPTIONS = [
     {'name': 'verbose', 'opts': ('--verbose',), 'secondary': (), 'takes_value': False, 'choices': (), 'help': "Show each case's command line.", 'hidden': False, 'multiple': False, 'typer': True},
 ]
 
-ROOT = {'commands': [('entropy', 'Entropy H(p), perplexity, surprisal.'), ('softmax', 'Probabilities from logits: softmax, log-softmax.'), ('xent', 'Cross-entropy H(p, q), from labels, logits, binary.'), ('kl', 'KL(p||q), reverse, symmetric, Jensen-Shannon.'), ('drift', 'Two samples, column by column: PSI, KL, JS, G-test.'), ('normalize', 'Power transform p^gamma to a target entropy.'), ('grad', 'Gradients w.r.t. logits; softmax Jacobian; --check.'), ('simulate', 'Entropy minimisation by gradient descent, step by step.'), ('selftest', 'Replay published reference values; exit 1 on a mismatch.')], 'options': [0, 1, 2, 3]}
+ROOT = {'commands': [('entropy', 'Entropy H(p), perplexity, surprisal.'), ('softmax', 'Probabilities from logits: softmax, log-softmax.'), ('xent', 'Cross-entropy H(p, q), from labels, logits, binary.'), ('kl', 'KL(p||q), reverse, symmetric, Jensen-Shannon.'), ('drift', 'Two samples, column by column: PSI, KL, JS, G-test.'), ('normalize', 'Power transform p^gamma to a target entropy.'), ('calibrate', 'Temperature scaling: fit T to labels; ECE, NLL, Brier.'), ('grad', 'Gradients w.r.t. logits; softmax Jacobian; --check.'), ('simulate', 'Entropy minimisation by gradient descent, step by step.'), ('selftest', 'Replay published reference values; exit 1 on a mismatch.')], 'options': [0, 1, 2, 3]}
 
 COMMANDS = {
     'entropy': {'has_argument': True, 'options': [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 3]},
@@ -121,7 +130,8 @@ COMMANDS = {
     'kl': {'has_argument': False, 'options': [57, 58, 59, 60, 61, 62, 63, 64, 65, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 48, 49, 50, 51, 52, 53, 24, 54, 55, 56, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 3]},
     'drift': {'has_argument': False, 'options': [66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 25, 26, 27, 28, 29, 30, 31, 32, 33, 3]},
     'normalize': {'has_argument': True, 'options': [79, 80, 81, 82, 83, 84, 85, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 3]},
-    'grad': {'has_argument': True, 'options': [86, 87, 88, 89, 90, 91, 92, 93, 94, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 25, 26, 27, 28, 29, 30, 31, 32, 33, 3]},
-    'simulate': {'has_argument': True, 'options': [95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 25, 26, 27, 28, 29, 30, 31, 32, 33, 3]},
-    'selftest': {'has_argument': False, 'options': [107, 29, 30, 31, 32, 3]},
+    'calibrate': {'has_argument': True, 'options': [86, 87, 88, 89, 90, 91, 92, 93, 94, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 25, 26, 27, 28, 29, 30, 31, 32, 33, 3]},
+    'grad': {'has_argument': True, 'options': [95, 96, 97, 98, 99, 100, 101, 102, 103, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 25, 26, 27, 28, 29, 30, 31, 32, 33, 3]},
+    'simulate': {'has_argument': True, 'options': [104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 25, 26, 27, 28, 29, 30, 31, 32, 33, 3]},
+    'selftest': {'has_argument': False, 'options': [116, 29, 30, 31, 32, 3]},
 }

@@ -6,7 +6,7 @@ Pure text (no rich, no curses), so it works in any terminal, a pager, or a test.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -72,3 +72,23 @@ def print_drift_bars(stream: IO[str], column: str, labels: Sequence[str], p: Seq
         bar_a = "█" * round(width * a / top)
         bar_b = "█" * round(width * b / top)
         stream.write(f"  {label[:label_width]:<{label_width}} {bar_a:<{width}} {a:6.3f} | {bar_b:<{width}} {b:6.3f}\n")
+
+
+def print_reliability(stream: IO[str], before: Any, after: Any, temperature: float, width: int = 24) -> None:
+    """A reliability diagram in text: per confidence bin, its count and accuracy against confidence, before
+    (T = 1) and after (T fitted). A calibrated bin has accuracy = confidence (the bars end at the mark)."""
+    bins = len(before.bin_count)
+    stream.write(f"reliability (accuracy vs confidence per bin; after: T = {temperature:.4g})\n")
+    stream.write(f"  {'bin':<11} {'n':>6} {'before: acc / conf':<{width + 16}} {'n':>6} after: acc / conf\n")
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        cells = []
+        for r in (before, after):
+            n = int(r.bin_count[b])
+            if n:
+                acc, conf = float(r.bin_accuracy[b]), float(r.bin_confidence[b])
+                bar = "█" * round(width * acc)
+                cells.append(f"{n:>6} {bar:<{width}} {acc:5.3f}/{conf:5.3f}")
+            else:
+                cells.append(f"{0:>6} {'':<{width}} {'-':>11}")
+        stream.write(f"  [{lo:.2f},{hi:.2f}) {cells[0]}  {cells[1]}\n")

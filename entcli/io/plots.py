@@ -103,3 +103,24 @@ def plot_drift(path: str, panels: Sequence[tuple[str, Sequence[str], NDArray[np.
         ax.grid(alpha=0.3, axis="y")
     fig.suptitle(title)
     _save(plt, fig, path)
+
+
+def plot_reliability(path: str, before: Any, after: Any, temperature: float) -> None:
+    """The reliability diagram of Guo et al. (2017): accuracy per confidence bin against the diagonal, before
+    (T = 1) and after temperature scaling, with the ECE in each title."""
+    plt = _pyplot(path)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), sharey=True, constrained_layout=True)
+    for ax, r, name in zip(axes, (before, after), ("before (T = 1)", f"after (T = {temperature:.4g})"), strict=True):
+        bins = len(r.bin_count)
+        centers = (np.arange(bins) + 0.5) / bins
+        seen = r.bin_count > 0
+        ax.bar(centers[seen], r.bin_accuracy[seen], width=1 / bins, edgecolor="black", color="tab:blue",
+               label="accuracy")
+        ax.bar(centers[seen], (r.bin_confidence - r.bin_accuracy)[seen], bottom=r.bin_accuracy[seen],
+               width=1 / bins, color="tab:red", alpha=0.3, edgecolor="tab:red", label="gap to confidence")
+        ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1)
+        ax.set(title=f"{name}: ECE = {r.ece:.4f}", xlabel="confidence", xlim=(0, 1), ylim=(0, 1))
+        ax.legend(loc="upper left", fontsize="small")
+    axes[0].set(ylabel="accuracy")
+    fig.suptitle("Reliability diagram")
+    _save(plt, fig, path)

@@ -40,6 +40,15 @@ FILES = {
         "android,0.58,de android,0.98,us web,0.83,us android,0.53,de android,0.22,de android,0.22,us "
         "web,0.92,us web,0.79,us android,0.79,us web,1.00,fr"
     ).replace(" ", "\n") + "\n",
+    # calibrate: logits of a validation set with their labels (names) in the same file
+    "val.csv": (
+        "id,label,cat,dog,bird v0,bird,-0.1,2.8,0.9 v1,bird,-5.4,0.6,2.7 v2,dog,0.4,0.8,1.7 "
+        "v3,dog,0.6,0.8,0.4 v4,bird,1.8,1.4,2.6 v5,cat,-0.1,4.4,-2.6 v6,cat,3.1,-1.2,-2.4 v7,cat,0.8,6.1,0.1 "
+        "v8,cat,4.1,-7.5,0.9 v9,dog,1.6,6.6,-0.9 v10,bird,-1.3,-1.3,4.9 v11,dog,-0.4,2.1,2.7 "
+        "v12,cat,5.2,-0.9,-2.7 v13,bird,4.8,4.5,3.1 v14,dog,2.6,4.1,-1.6 v15,cat,7.3,-4.7,0.6 "
+        "v16,cat,2.7,7.1,2.7 v17,dog,-0.9,8.2,0.6 v18,dog,-4.1,7.0,-4.5 v19,bird,1.4,1.9,2.4 "
+        "v20,cat,9.5,-3.1,-1.6 v21,bird,2.3,-0.0,6.3 v22,bird,-0.1,-5.4,3.5 v23,cat,2.4,0.9,3.5"
+    ).replace(" ", "\n") + "\n",
 }
 #: Files made from another: Parquet from CSV (needs pyarrow: the examples that read them skip without it).
 PARQUET = {"train.parquet": "train.csv"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 #: The commands, in the order ``entcli --help`` lists them; each is the module of the same name.
-NAMES = ("entropy", "softmax", "xent", "kl", "drift", "normalize", "grad", "simulate", "selftest")
+NAMES = ("entropy", "softmax", "xent", "kl", "drift", "normalize", "calibrate", "grad", "simulate", "selftest")
 
 
 def register(app: typer.Typer, only: str | None = None) -> None:
