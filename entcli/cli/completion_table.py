@@ -27,7 +27,7 @@ OPTIONS = [
     {'name': 'logits', 'opts': ('--logits',), 'secondary': (), 'takes_value': False, 'choices': (), 'help': 'The numbers are logits: p = softmax(z / T), computed stably (-inf is p = 0).', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'renormalize', 'opts': ('--renormalize',), 'secondary': (), 'takes_value': False, 'choices': (), 'help': 'The numbers are probabilities whose sum may be off: divide each row by its sum.', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'tol', 'opts': ('--tol',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'Tolerance on |sum of p - 1| for probabilities.', 'hidden': False, 'multiple': False, 'typer': True},
-    {'name': 'base', 'opts': ('--base',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'Logarithm base: 2 (bits), e (nats, the default), 10 (dits) or any number > 0 other than 1.', 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'base', 'opts': ('--base',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'Logarithm base: 2 (bits), e (nats, the default), 10 (dits) or any number > 1.', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'bits', 'opts': ('--bits',), 'secondary': (), 'takes_value': False, 'choices': (), 'help': 'Same as --base 2.', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'nats', 'opts': ('--nats',), 'secondary': (), 'takes_value': False, 'choices': (), 'help': 'Same as --base e (the default).', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'dits', 'opts': ('--dits',), 'secondary': (), 'takes_value': False, 'choices': (), 'help': 'Same as --base 10 (hartleys).', 'hidden': False, 'multiple': False, 'typer': True},

@@ -10,6 +10,8 @@ import sys
 def main(argv: list[str] | None = None) -> None:
     """Exit with entcli's exit code for ``argv`` (default: sys.argv[1:])."""
     args = sys.argv[1:] if argv is None else list(argv)
+    if sys.stderr is None:  # started with stderr closed: messages are dropped, never mixed into stdout's data
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
     if args == ["--version"]:
         # The package metadata's version is read from this attribute at build time (pyproject.toml), so
         # this is the same string as importlib.metadata.version("entcli"), without its 30 ms import.

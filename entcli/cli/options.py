@@ -377,7 +377,7 @@ class Units(Group):
 
     PARAMS = (
         _opt("base", Optional[str], None, "--base", panel=PANEL_UNITS, metavar="2|e|10|B",
-             help="Logarithm base: 2 (bits), e (nats, the default), 10 (dits) or any number > 0 other than 1."),
+             help="Logarithm base: 2 (bits), e (nats, the default), 10 (dits) or any number > 1."),
         _opt("bits", bool, False, "--bits", panel=PANEL_UNITS, help="Same as --base 2."),
         _opt("nats", bool, False, "--nats", panel=PANEL_UNITS, help="Same as --base e (the default)."),
         _opt("dits", bool, False, "--dits", panel=PANEL_UNITS, help="Same as --base 10 (hartleys)."),
@@ -494,6 +494,9 @@ class Checks(Group):
 
     @classmethod
     def build(cls, args: Mapping[str, Any], env: Environment) -> Checks:
+        for name in ("max", "min"):
+            if args[name] is not None and not math.isfinite(args[name]):
+                raise InputError(f"--{name} must be a finite number, got {args[name]}", f"e.g. --{name} 0.5")
         return cls(args["max"], args["min"])
 
 

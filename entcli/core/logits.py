@@ -41,9 +41,20 @@ def logsumexp(z: ArrayLike, temperature: float = 1.0) -> NDArray[np.float64]:
         return (_row_max(z) + np.log(np.sum(np.exp(_shifted(z)), axis=-1, keepdims=True)))[..., 0]
 
 
+def _shifted_scaled(z: ArrayLike, temperature: float) -> NDArray[np.float64]:
+    """(z − max z)/T per row: ≤ 0 with 0 at the maxima, so even a tiny T (z/T beyond float range) cannot overflow
+    to +inf; the softmax then tends to the uniform distribution over the maxima, as it should."""
+    z = np.asarray(z, dtype=np.float64)
+    if temperature == 1.0:
+        return _shifted(z)
+    _scaled(z[..., :0], temperature)  # checks T
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _shifted(z) / temperature
+
+
 def log_softmax(z: ArrayLike, temperature: float = 1.0) -> NDArray[np.float64]:
-    """log σ(z/T)_j = z_j/T − logsumexp(z/T), in nats; never computed as log(softmax(z))."""
-    shifted = _shifted(_scaled(z, temperature))
+    """log σ(z/T)_j = (z_j − m)/T − log Σ_k exp((z_k − m)/T), m = max z, in nats; never log(softmax(z))."""
+    shifted = _shifted_scaled(z, temperature)
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         lse = np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
         return shifted - lse
@@ -55,5 +66,5 @@ def softmax(z: ArrayLike, temperature: float = 1.0) -> NDArray[np.float64]:
     Example: z = (1, 2, 3) → (0.0900, 0.2447, 0.6652).
     """
     with np.errstate(over="ignore", invalid="ignore"):
-        e = np.exp(_shifted(_scaled(z, temperature)))
+        e = np.exp(_shifted_scaled(z, temperature))
         return e / np.sum(e, axis=-1, keepdims=True)

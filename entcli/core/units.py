@@ -29,7 +29,8 @@ BASE_ALIASES: dict[str, float] = {
 def parse_base(text: str | float) -> float:
     """Return the logarithm base named by ``text``: ``2``, ``e``, ``10``, a unit name or any number.
 
-    The base must be finite, positive and not 1 (log 1 = 0 would divide by zero).
+    The base must be finite and > 1: log 1 = 0 would divide by zero, and a base below 1 turns every entropy and
+    divergence negative (and a square root of one, such as the JS distance, undefined).
     Raises :class:`~entcli.core.errors.DomainError` with a message fit for a user otherwise.
     """
     if isinstance(text, (int, float)):
@@ -41,9 +42,9 @@ def parse_base(text: str | float) -> float:
         try:
             base = float(key)
         except ValueError:
-            raise DomainError(f"base {text!r} is not a number; use 2, e, 10 or any number > 0 other than 1") from None
-    if not math.isfinite(base) or base <= 0 or base == 1:
-        raise DomainError(f"base {text!r} is not usable: it must be finite, > 0 and not 1 (try 2, e or 10)")
+            raise DomainError(f"base {text!r} is not a number; use 2, e, 10 or any number > 1") from None
+    if not math.isfinite(base) or base <= 1:
+        raise DomainError(f"base {text!r} is not usable: it must be finite and > 1 (try 2, e or 10)")
     return base
 
 

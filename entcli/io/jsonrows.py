@@ -34,8 +34,12 @@ from entcli.io.text import decode_chunk, is_content_line, read_chunks
 DISTRIBUTION_FIELDS = ("p", "probs", "probabilities", "logits")
 
 
+#: Integers beyond this have no float64 (JSON allows any number of digits).
+_FLOAT_MAX_INT = 2**1024
+
+
 def _is_json_number(v: object) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+    return isinstance(v, float) or (isinstance(v, int) and not isinstance(v, bool) and abs(v) < _FLOAT_MAX_INT)
 
 
 class RowShape:
@@ -146,7 +150,10 @@ class RowShape:
             values = dist if layout.plain else [dist[i] for i in layout.outcomes]
         if not all(_is_json_number(v) for v in values):
             bad = next(v for v in values if not _is_json_number(v))
-            raise InputError(f"{self.name}: {where}: {bad!r} is not a number", "outcomes must be numbers")
+            shown = repr(bad) if len(repr(bad)) <= 40 else repr(bad)[:37] + "..."
+            why = "is too large for a float64" if isinstance(bad, int) and not isinstance(bad, bool) else \
+                "is not a number"
+            raise InputError(f"{self.name}: {where}: {shown} {why}", "outcomes must be numbers")
         return values, extras
 
     def columns(self) -> list[str] | None:

@@ -27,10 +27,37 @@ def _umask() -> int:
 
 @contextmanager
 def output_stream(path: str | None) -> Iterator[IO[str]]:
-    """stdout (``path`` None or ``-``), or a text stream onto ``path`` committed only when the block exits cleanly."""
+    """stdout (``path`` None or ``-``), or a text stream onto ``path`` committed only when the block exits cleanly.
+
+    A failed write (a full disk, /dev/full, an I/O error, a closed stdout) is an :class:`InputError` naming where,
+    not a crash; a reader that went away (``| head``) stays a :class:`BrokenPipeError` for the caller.
+    """
     if path is None or path == "-":
-        yield sys.stdout
+        if sys.stdout is None:
+            raise InputError("stdout is closed", "redirect it (> file), or write with -O PATH")
+        with _write_errors("stdout"):
+            yield sys.stdout
         return
+    with _write_errors(f"-O {path}"):
+        yield from _file_stream(path)
+
+
+@contextmanager
+def _write_errors(where: str) -> Iterator[None]:
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except UnicodeEncodeError as e:
+        raise InputError(f"{where}: cannot encode {e.object[e.start:e.end]!r} as {e.encoding}",
+                         "set a UTF-8 locale (e.g. PYTHONIOENCODING=utf-8), or write with -O PATH (always UTF-8)") \
+            from None
+    except OSError as e:
+        raise InputError(f"{where}: cannot write ({e.strerror or e})", "check the disk space and the permissions") \
+            from None
+
+
+def _file_stream(path: str) -> Iterator[IO[str]]:
     target = os.path.realpath(path)
     try:
         info = os.stat(target)

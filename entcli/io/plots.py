@@ -67,6 +67,10 @@ def plot_history(
 
 def _pyplot(path: str) -> Any:
     check_plot_target(path)
+    import warnings
+
+    # Axis arithmetic on extreme values (±1e308) warns inside matplotlib; a value it cannot lay out is an error.
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module="matplotlib")
     try:
         import matplotlib
 
@@ -78,10 +82,17 @@ def _pyplot(path: str) -> Any:
 
 
 def _save(plt: Any, fig: Any, path: str) -> None:
+    import warnings
+
     try:
-        fig.savefig(path, dpi=120)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            fig.savefig(path, dpi=120)
     except OSError as e:
         raise InputError(f"--plot {path}: cannot write ({e.strerror})", "check the directory") from None
+    except (ValueError, OverflowError) as e:  # axis limits matplotlib cannot lay out (e.g. values near ±1e308)
+        raise InputError(f"--plot {path}: cannot draw these values ({e})",
+                         "the values are too large to plot; the table and -o csv still give them") from None
     finally:
         plt.close(fig)
 

@@ -25,7 +25,7 @@ from entcli.io.blocks import BadRowHandler, Block, Source, iter_blocks
 from entcli.io.formats import EXTENSIONS, INPUT_FORMATS, delimiter_of
 from entcli.io.jsonrows import json_source, jsonl_source
 from entcli.io.roles import Roles, resolve
-from entcli.io.text import text_source
+from entcli.io.text import text_source, to_float
 
 __all__ = ["Block", "Source", "iter_blocks", "open_source", "parse_numbers", "values_source", "looks_numeric"]
 
@@ -47,7 +47,7 @@ def parse_numbers(tokens: list[str] | str, what: str = "value") -> NDArray[np.fl
     out = np.empty(len(parts), dtype=np.float64)
     for j, token in enumerate(parts):
         try:
-            out[j] = float(token)
+            out[j] = to_float(token)
         except ValueError:
             raise InputError(
                 f"{what} {j + 1} ({token!r}) is not a number",
@@ -91,7 +91,7 @@ def looks_numeric(text: str) -> bool:
         return False
     try:
         for t in parts:
-            float(t)
+            to_float(t)
     except ValueError:
         return False
     return True
@@ -268,7 +268,10 @@ def _npy_source(stream: BinaryIO, name: str, head: bytes, path: str) -> Source:
             data = head + stream.read()
             array = np.load(io.BytesIO(data), allow_pickle=False)
     except (ValueError, OSError, EOFError) as e:
-        raise InputError(f"{name}: not a readable .npy file ({e})", "write it with numpy.save") from None
+        raise InputError(f"{name}: not a readable .npy file ({str(e)[:200]})", "write it with numpy.save") from None
+    except MemoryError:
+        raise InputError(f"{name}: the .npy header claims an array too large for memory",
+                         "check the file; large arrays are read from a file path (memory-mapped), not stdin") from None
     if array.dtype.kind not in "biuf":
         raise InputError(f"{name}: .npy holds {array.dtype} values, not numbers", "save a float or integer array")
     if array.ndim == 1:

@@ -73,9 +73,17 @@ def _split_fields(line: str, delimiter: str | None) -> list[str]:
     return line.split(delimiter) if delimiter is not None else line.split()
 
 
+def to_float(text: str) -> float:
+    """A number as NumPy's and pyarrow's parsers read it: Python's ``float`` without what they refuse (digit
+    separators ``1_000``, non-ASCII digits such as full-width ``１``), so every reader path agrees."""
+    if "_" in text or not text.isascii():
+        raise ValueError(f"not a number: {text!r}")
+    return float(text)
+
+
 def _is_number(text: str) -> bool:
     try:
-        float(text)
+        to_float(text)
     except ValueError:
         return False
     return True
@@ -282,7 +290,7 @@ def _parse_table_slowly(
         else:
             for c in layout.outcomes:
                 try:
-                    values.append(float(fields[c]))
+                    values.append(to_float(fields[c]))
                 except ValueError:
                     label = f" ({names[c]})" if names else ""
                     problem = f"column {c + 1}{label} ({fields[c].strip()!r}) is not a number"
@@ -392,7 +400,7 @@ def _parse_line(raw: str, delimiter: str | None, k: int | None) -> tuple[str | N
     values = []
     for c, f in enumerate(fields):
         try:
-            values.append(float(f))
+            values.append(to_float(f))
         except ValueError:
             return f"column {c + 1} ({f.strip()!r}) is not a number", []
     if k is not None and len(values) != k:

@@ -74,6 +74,8 @@ def grad(
         raise InputError("-T/--temperature applies to --of kd", "drop -T, or use --of kd")
     if lr is not None and of == "softmax":
         raise InputError("--lr needs a scalar objective", "use --of entropy, xent or kd")
+    if lr is not None and not np.isfinite(lr):
+        raise InputError(f"--lr must be a finite number, got {lr}", "e.g. --lr 0.1")
     if not (check_tol >= 0 and np.isfinite(check_tol)):
         raise InputError(f"--check-tol must be finite and >= 0, got {check_tol}")
     source = dataclasses.replace(source, files=source.files.wanting(target_column))

@@ -1,0 +1,93 @@
+"""Issue-14 reproducers: output faults, closed streams and inputs that reached exit 70 are `error:` + exit 2 (or
+the right answer), through a real process where the fault is the process's (closed descriptors, /dev/full)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers import run_process
+
+
+def shell(command: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` in sh with `entcli` meaning this interpreter's entcli."""
+    full = command.replace("entcli ", f"{sys.executable} -m entcli ")
+    return subprocess.run(["sh", "-c", full], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "NO_COLOR": "1", **(env or {})})
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("command", ["entcli entropy 0.5 0.5 > /dev/full", "entcli entropy 0.5 0.5 -O /dev/full",
+                                     "entcli kl -p 0.5,0.5 -q 0.9,0.1 -o json > /dev/full"])
+def test_a_full_disk_is_an_error(command):
+    proc = shell(command)
+    assert proc.returncode == 2 and "cannot write (No space left on device)" in proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+
+
+def test_closed_stdout_is_an_error():
+    proc = shell("entcli entropy 0.5 0.5 >&-")
+    assert proc.returncode == 2 and "error: stdout is closed" in proc.stderr
+
+
+def test_closed_stderr_keeps_stdout_clean():
+    proc = shell("entcli entropy 0.5 0.5 -o jsonl 2>&-")
+    assert proc.returncode == 0 and proc.stdout.count("\n") == 1 and proc.stdout.startswith('{"entropy"')
+    proc = shell("entcli entropy x 2>&-")
+    assert proc.returncode == 2 and proc.stdout == ""  # the error is dropped, never written into the data
+
+
+def test_an_encoding_that_cannot_hold_a_name_is_an_error(tmp_path):
+    (tmp_path / "u.csv").write_text("cat,déjà\n0.5,0.5\n", encoding="utf-8")
+    r = run_process("entropy", "-i", str(tmp_path / "u.csv"), "--detail", "-o", "csv",
+                    env={"PYTHONIOENCODING": "ascii"})
+    # stderr is ascii too, so the é of the message itself comes out as \xe9
+    assert r.code == 2 and "cannot encode" in r.err and "as ascii" in r.err and "-O PATH" in r.err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["entropy", "1_000", "1"], "('1_000') is not a number"),
+    (["entropy", "０.5", "0.5"], "is not a number"),
+    (["grad", "--lr", "nan", "1", "2"], "--lr must be a finite number"),
+    (["entropy", "--max", "nan", "0.5", "0.5"], "--max must be a finite number"),
+    (["entropy", "--min", "inf", "0.5", "0.5"], "--min must be a finite number"),
+    (["kl", "--base", "0.5", "-p", "0.5,0.5", "-q", "0.9,0.1"], "must be finite and > 1"),
+])
+def test_options_and_values_that_were_accepted(cli, args, message):
+    r = cli(*args)
+    assert r.code == 2 and message in r.err
+
+
+def test_digit_separators_are_refused_by_every_reader_path(cli):
+    # loadtxt refuses '1_0', so its chunk goes to the line-by-line path, which must refuse it too (float() would not).
+    r = cli("entropy", stdin="0.5,0.5\n1_0,0\n")
+    assert r.code == 2 and "line 2: column 1 ('1_0') is not a number" in r.err and r.out == "0.6931471805599453\n"
+
+
+def test_a_tiny_temperature_gives_the_limit_not_nan(cli):
+    assert cli("softmax", "-T", "1e-320", "1", "2").out == "0.0,1.0\n"
+    assert cli("softmax", "-T", "1e-320", "2", "2", "1").out == "0.5,0.5,0.0\n"  # uniform over the maxima
+    r = cli("kl", "--logits", "-T", "1e-320", "-p", "1,2", "-q", "2,1")
+    assert r.floats() == [float("inf")] and "not finite" in r.err
+
+
+def test_json_integers_beyond_float_range(cli):
+    r = cli("entropy", "--input-format", "jsonl", stdin="[" + "1" * 400 + ", 1]\n")
+    assert r.code == 2 and "is too large for a float64" in r.err and "line 1" in r.err
+
+
+def test_npy_header_claiming_a_huge_shape_on_stdin(cli):
+    header = b'{"descr": "<f8", "fortran_order": False, "shape": (100000000000, 10), }'
+    header += b" " * (117 - len(header)) + b"\n"
+    data = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header
+    r = cli("entropy", stdin=data)
+    assert r.code == 2 and "too large for memory" in r.err
+
+
+def test_simulate_plot_of_extreme_logits(cli, tmp_path):
+    pytest.importorskip("matplotlib")
+    r = cli("simulate", "--plot", str(tmp_path / "x.png"), "1e308", "-1e308", "0")
+    assert r.code == 2 and "cannot draw these values" in r.err and "RuntimeWarning" not in r.err
