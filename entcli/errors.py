@@ -46,3 +46,11 @@ class MissingExtraError(EntcliError):
             f"{purpose} needs {module}, which is not installed",
             f"pip install 'entcli[{extra}]'",
         )
+
+
+class ClosedPipe(Exception):
+    """The reader of stdout went away (``| head -1``): the run stops quietly with exit 0, as documented.
+
+    Raised in place of :class:`BrokenPipeError` inside a command, because Typer turns an EPIPE ``OSError`` into
+    exit 1 before the app's boundary can see it.
+    """

@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 
 from entcli.cli.environment import Environment
 from entcli.core.errors import DomainError
-from entcli.errors import EntcliError, ExitCode
+from entcli.errors import ClosedPipe, EntcliError, ExitCode
 
 # Typer vendors its own Click: these are the classes its parser raises (not the `click` package's).
 from typer._click.exceptions import ClickException, NoArgsIsHelpError  # noqa: E402  isort: skip
@@ -149,7 +149,7 @@ def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
         return ExitCode.INTERRUPTED
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED
-    except BrokenPipeError:
+    except (BrokenPipeError, ClosedPipe):
         return _closed_pipe()
     except Exception as e:  # the one guard at the top: a bug, not the user's fault
         if env.debug:

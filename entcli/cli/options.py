@@ -536,10 +536,15 @@ def command(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def typer_command(**kwargs: Any) -> Any:
+        from entcli.errors import ClosedPipe
+
         env = current_environment()
         args = {k: kwargs.pop(k) for k in list(kwargs) if k in names}
         built = {name: g.build(args, env) for name, g in groups.items()}
-        return fn(**built, **kwargs)
+        try:
+            return fn(**built, **kwargs)
+        except BrokenPipeError:
+            raise ClosedPipe() from None
 
     typer_command.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined,unused-ignore]
     typer_command.__annotations__ = {p.name: p.annotation for p in params}

@@ -113,18 +113,52 @@ def iter_blocks(source: Source) -> Iterator[Block]:
         yield block
 
 
+class _Deferred:
+    """The blocks of a source; a read error ends them and is kept in ``error`` to be raised after the pairs
+    before it are out (so a late bad line on one side keeps the results of the rows before it)."""
+
+    def __init__(self, source: Source) -> None:
+        self.blocks = iter_blocks(source)
+        self.error: InputError | None = None
+
+    def __iter__(self) -> Iterator[Block]:
+        return self
+
+    def __next__(self) -> Block:
+        if self.error is not None:
+            raise StopIteration
+        try:
+            return next(self.blocks)
+        except InputError as e:
+            self.error = e
+            raise StopIteration from None
+
+
 def aligned(a: Source, b: Source) -> Iterator[tuple[Block, Block]]:
-    """Pairs of equally long blocks of ``a`` and ``b`` (a single row of one side is repeated, not copied)."""
-    ia, ib = iter_blocks(a), iter_blocks(b)
+    """Pairs of equally long blocks of ``a`` and ``b`` (a single row of one side is repeated, not copied).
+
+    A read error on either side is raised after the pairs of the rows before it."""
+    da, db = _Deferred(a), _Deferred(b)
+    yield from _aligned(a, b, da, db)
+    for side in (da, db):
+        if side.error is not None:
+            raise side.error
+
+
+def _aligned(a: Source, b: Source, da: _Deferred, db: _Deferred) -> Iterator[tuple[Block, Block]]:
+    ia: Iterator[Block] = da
+    ib: Iterator[Block] = db
     fa, fb = next(ia, None), next(ib, None)
+    if (fa is None and da.error) or (fb is None and db.error):
+        return
     if fa is None or fb is None:  # every reader raises on an empty input; this guards the generator protocol
         raise InputError(f"{(a if fa is None else b).name}: no rows to read", "give at least one row")
     a_more, b_more = next(ia, None), next(ib, None)
-    if len(fa.values) == 1 and a_more is None:
+    if len(fa.values) == 1 and a_more is None and da.error is None:
         for block in itertools.chain([fb], [b_more] if b_more is not None else [], ib):
             yield fa, block
         return
-    if len(fb.values) == 1 and b_more is None:
+    if len(fb.values) == 1 and b_more is None and db.error is None:
         for block in itertools.chain([fa], [a_more] if a_more is not None else [], ia):
             yield block, fb
         return
@@ -139,6 +173,8 @@ def aligned(a: Source, b: Source) -> Iterator[tuple[Block, Block]]:
         if xa is None and xb is None:
             return
         if xa is None or xb is None:
+            if da.error is not None or db.error is not None:
+                return  # the side that ended had a read error: that error, not a row count, is the message
             rest, others = (xa, ia) if xa is not None else (xb, ib)
             more = len(rest.values) + sum(len(block.values) for block in others)  # type: ignore[union-attr]
             count_a, count_b = (done + more, done) if xa is not None else (done, done + more)

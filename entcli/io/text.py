@@ -59,6 +59,39 @@ def decode_chunk(chunk: bytes, name: str, first_line: int) -> str:
     return text
 
 
+def decode_partly(chunk: bytes, name: str, first_line: int, on_bad: BadRowHandler | None
+                  ) -> tuple[str, InputError | None]:
+    """A chunk as text, keeping what comes before a line that is not UTF-8.
+
+    Returns (text, None), or (the whole lines before the first bad one, its error) so that their rows are still
+    read before the error is raised; with ``on_bad`` (--skip-invalid) every bad line is reported and read as a
+    blank line (line numbers stay right) and the rest of the chunk goes on.
+    """
+    try:
+        return decode_chunk(chunk, name, first_line), None
+    except InputError as error:
+        if on_bad is None:
+            bad = _first_bad_byte(chunk)
+            cut = chunk.rfind(b"\n", 0, bad) + 1
+            return decode_chunk(chunk[:cut], name, first_line), error
+    lines = chunk.split(b"\n")
+    for j, raw in enumerate(lines):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            on_bad(f"{name}: line {first_line + j} is not valid UTF-8 (byte 0x{raw[e.start]:02x})")
+            lines[j] = b""
+    return decode_chunk(b"\n".join(lines), name, first_line), None
+
+
+def _first_bad_byte(chunk: bytes) -> int:
+    try:
+        chunk.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return e.start
+    return len(chunk)
+
+
 def is_content_line(line: str) -> bool:
     s = line.strip()
     return bool(s) and not s.startswith("#")
@@ -121,13 +154,16 @@ def text_source(
     source = Source(name, iter(()), None, "text")
     line = 1  # the line the current chunk starts at
     text = ""
+    pending: InputError | None = None  # a bad line after the text read so far: raised once its rows are out
     # Find the first content line to settle the delimiter and the header.
     for chunk in chunks:
         if line == 1 and chunk.startswith(b"\xef\xbb\xbf"):
             chunk = chunk[3:]
-        text = decode_chunk(chunk, name, line)
+        text, pending = decode_partly(chunk, name, line, on_bad)
         if any(is_content_line(ln) for ln in text.split("\n")):
             break
+        if pending is not None:
+            raise pending
         line += text.count("\n")
         text = ""
     if not text:
@@ -141,11 +177,12 @@ def text_source(
     fields = [_clean(f) for f in _split_fields(first, delimiter)]
     is_header = header if header is not None else not all(_is_number(f) for f in fields)
     data_idx = next(content, None) if is_header else first_idx
-    while data_idx is None:  # the first data row settles the layout: read on until it comes (or the input ends)
+    while data_idx is None and pending is None:  # the first data row settles the layout: read on until it comes
         more = next(chunks, None)
         if more is None:
             break
-        text += decode_chunk(more, name, line + text.count("\n"))
+        more_text, pending = decode_partly(more, name, line + text.count("\n"), on_bad)
+        text += more_text
         lines = text.split("\n")
         data_idx = next((i for i in range(first_idx + 1, len(lines)) if is_content_line(lines[i])), None)
     data = [f.strip() for f in _split_fields(lines[data_idx], delimiter)] if data_idx is not None else None
@@ -176,7 +213,7 @@ def text_source(
         outcomes = layout.outcome_names or [f"#{i + 1}" for i in layout.outcomes]
         source.notes.append(f"{name}: outcomes: {listed(outcomes)}")
     source.blocks = _text_blocks(text, chunks, name, delimiter, line, on_bad, hint, fast,
-                                 None if layout.plain else layout)
+                                 None if layout.plain else layout, pending)
     return source
 
 
@@ -190,6 +227,7 @@ def _text_blocks(
     header_hint: str | None = None,
     allow_fast: bool = True,
     layout: Layout | None = None,
+    pending: InputError | None = None,
 ) -> Iterator[Block]:
     from entcli.io.arrow import chunk_parser, table_chunk_parser
 
@@ -201,7 +239,7 @@ def _text_blocks(
     while True:
         if fast is None and len(raw if raw is not None else text) >= CHUNK_BYTES:
             fast = (chunk_parser(delimiter) if layout is None else table_chunk_parser(delimiter, layout)) or False
-        parsed = fast(raw if raw is not None else text.encode()) if callable(fast) else None
+        parsed = fast(raw if raw is not None else text.encode()) if callable(fast) and pending is None else None
         fields = None
         if layout is not None and parsed is not None:
             rows, fields = parsed
@@ -213,7 +251,7 @@ def _text_blocks(
             newlines = raw.count(b"\n") if raw is not None else text.count("\n")
         else:
             if raw is not None:
-                text = decode_chunk(raw, name, line)
+                text, pending = decode_partly(raw, name, line, on_bad)
             if layout is None:
                 rows, explicit_lines, k = _parse_text(text, name, delimiter, line, k, on_bad)
             else:
@@ -223,6 +261,8 @@ def _text_blocks(
         if len(rows):
             yield Block(rows, start, line_of, fields=fields)
             start += len(rows)
+        if pending is not None:
+            raise pending
         line += newlines
         raw = next(chunks, None)
         if raw is None:

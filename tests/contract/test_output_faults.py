@@ -91,3 +91,39 @@ def test_simulate_plot_of_extreme_logits(cli, tmp_path):
     pytest.importorskip("matplotlib")
     r = cli("simulate", "--plot", str(tmp_path / "x.png"), "1e308", "-1e308", "0")
     assert r.code == 2 and "cannot draw these values" in r.err and "RuntimeWarning" not in r.err
+
+
+def test_head_on_a_long_output_exits_zero(tmp_path):
+    # `| head -1`: the reader takes one line and closes the pipe mid-run (several blocks to write).
+    (tmp_path / "big.csv").write_text("\n".join(["0.25,0.75"] * 300_000) + "\n")
+    for args in (["entropy", "-i", str(tmp_path / "big.csv")],
+                 ["kl", "-p", str(tmp_path / "big.csv"), "-q", "0.5,0.5", "-o", "csv"]):
+        proc = subprocess.Popen([sys.executable, "-m", "entcli", *args], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.readline()
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) == 0, (args, err)  # was 1: Typer's own EPIPE handling
+        assert err == ""
+
+
+def test_a_late_bad_line_on_one_side_keeps_the_pairs_before_it(cli, tmp_path):
+    (tmp_path / "late.csv").write_text("0.5,0.5\n0.5,0.5\n0.5,0.5\n0.5,x\n")
+    r = cli("kl", "-p", str(tmp_path / "late.csv"), "-q", "0.5,0.5")
+    assert r.code == 2 and r.floats() == [0.0, 0.0, 0.0] and "line 4" in r.err
+    r = cli("kl", "-p", "0.5,0.5", "-q", str(tmp_path / "late.csv"))
+    assert r.code == 2 and r.floats() == [0.0, 0.0, 0.0]
+    (tmp_path / "one.csv").write_text("0.5,0.5\nx,1\n")  # one good row then a bad one: not a broadcast row
+    r = cli("kl", "-p", str(tmp_path / "one.csv"), "-q", str(tmp_path / "late.csv"))
+    assert r.code == 2 and r.floats() == [0.0] and "one.csv: line 2" in r.err
+
+
+@pytest.mark.usefixtures("both_readers")
+def test_invalid_utf8_keeps_the_rows_before_it(cli, tmp_path):
+    data = b"0.5,0.5\n" * 1000 + b"\xff\xfe,1\n" + b"1,0\n"
+    (tmp_path / "bad.csv").write_bytes(data)
+    r = cli("entropy", "-i", str(tmp_path / "bad.csv"))
+    assert r.code == 2 and len(r.lines()) == 1000 and "line 1001 is not valid UTF-8" in r.err
+    r = cli("entropy", "-i", str(tmp_path / "bad.csv"), "--skip-invalid")
+    assert r.code == 1 and len(r.lines()) == 1001 and r.lines()[-1] == "0.0" and "skipped: " in r.err
