@@ -32,7 +32,7 @@ BAD_FOR_ALL = [
     ("header only", "a,b\n", "no rows"),
     ("ragged", "0.3,0.7\n1\n", "line 2: has 1 fields"),
     ("binary garbage", b"\x00\x01\xff\xfe\x00garbage", "error:"),
-    ("invalid utf-8", b"0.5,0.5\n0.5,\xff\n", "line 2 is not valid UTF-8"),
+    ("invalid utf-8", b"0.3,0.7\n0.3,\xff\n", "line 2 is not valid UTF-8"),  # row 1 is read first
 ]
 BAD_FOR_PROBABILITIES = [
     ("negative", "-0.5,1.5\n", "probability -0.5 is negative"),
