@@ -238,7 +238,7 @@ def json_source(stream: BinaryIO, name: str, head: bytes, roles: Roles | None = 
     import json
 
     roles = roles or Roles()
-    data = b"".join(read_chunks(stream, head))
+    data = b"".join(read_chunks(stream, head, name=name, max_line=None))
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     text = decode_chunk(data, name, 1)
@@ -275,7 +275,7 @@ def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler
     import json
 
     roles = roles or Roles()
-    chunks: Iterator[tuple[str, int]] = _decoded(read_chunks(stream, head), name)
+    chunks: Iterator[tuple[str, int]] = _decoded(read_chunks(stream, head, name=name), name)
     # The chunks up to the first with a content line (every chunk with --fill 0: the union needs every row).
     pending = list(chunks) if roles.fill else list(_up_to_content(chunks))
     source = Source(name, iter(()), None, "jsonl")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO
 
@@ -86,6 +86,7 @@ def _file_stream(path: str) -> Iterator[IO[str]]:
     except OSError as e:
         raise InputError(f"-O {path}: cannot write in {directory} ({e.strerror})",
                          "check the directory's permissions, or write to stdout") from None
+    restore = _exit_on_termination()
     try:
         os.chmod(tmp, stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
@@ -95,3 +96,34 @@ def _file_stream(path: str) -> Iterator[IO[str]]:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    finally:
+        restore()
+
+
+class Terminated(SystemExit):
+    """SIGTERM or SIGHUP arrived while -O was being written: unwinds like an exception, so the temporary file is
+    removed, and exits 128 + the signal number, as a shell reports it."""
+
+
+def _exit_on_termination() -> Callable[[], None]:
+    """Turn SIGTERM and SIGHUP into :class:`Terminated` until the returned function restores the old handlers."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    names = [n for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    old = {}
+
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated(128 + signum)
+
+    for n in names:
+        number = getattr(signal, n)
+        old[number] = signal.signal(number, handler)
+
+    def restore() -> None:
+        for number, previous in old.items():
+            signal.signal(number, previous)
+
+    return restore

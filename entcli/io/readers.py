@@ -203,6 +203,24 @@ def _first_content(head: bytes) -> bytes | None:
     return None
 
 
+def _line(stream: BinaryIO, name: str, head: bytes) -> bytes:
+    """One line of ``stream`` for the sniffer, at most MAX_LINE_BYTES (a stream with no line end is an error)."""
+    from entcli.io.text import MAX_LINE_BYTES
+
+    parts = []
+    size = 0
+    while True:  # in pieces, so that a CR-only file stops at its first CR instead of being read whole
+        part = stream.readline(1 << 16)
+        parts.append(part)
+        size += len(part)
+        if not part or part.endswith(b"\n") or b"\r" in part:
+            return b"".join(parts)
+        if size > MAX_LINE_BYTES:
+            number = head.count(b"\n") + 1
+            raise InputError(f"{name}: line {number} is longer than {MAX_LINE_BYTES >> 20} MiB "
+                             "(no line end)", "rows end with a newline; give --input-format to skip the sniffing")
+
+
 def _sniff(stream: BinaryIO, name: str) -> tuple[str, bytes]:
     """Guess the format from the first whole lines; return it and the bytes read so far."""
     import json
@@ -210,14 +228,14 @@ def _sniff(stream: BinaryIO, name: str) -> tuple[str, bytes]:
     head = stream.read(len(NPY_MAGIC))
     if head == NPY_MAGIC:
         return "npy", head
-    head += stream.readline()
+    head += _line(stream, name, head)
     first = _first_content(head)
-    while first is None:
-        line = stream.readline()
+    while first is None:  # leading blank and comment lines: each looked at once
+        line = _line(stream, name, head)
         if not line:
             return "txt", head
         head += line
-        first = _first_content(head)
+        first = _first_content(line)
     if first.startswith(b"{"):
         return "jsonl", head
     if first.startswith(b"["):
@@ -228,10 +246,10 @@ def _sniff(stream: BinaryIO, name: str) -> tuple[str, bytes]:
         if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
             return "json", head  # an array of arrays on one line
         # One array of numbers on the first line: JSON Lines if another line with content follows.
-        rest = stream.readline()
+        rest = _line(stream, name, head)
         head += rest
         while rest and not rest.strip():
-            rest = stream.readline()
+            rest = _line(stream, name, head)
             head += rest
         return ("jsonl" if rest.strip() else "json"), head
     return "txt", head

@@ -24,22 +24,46 @@ from entcli.io.roles import Layout, Roles, listed, resolve
 CHUNK_BYTES = 4 << 20
 
 
-def read_chunks(stream: BinaryIO, head: bytes, size: int | None = None) -> Iterator[bytes]:
-    """Bytes of ``stream`` (after ``head``) in chunks of about ``size`` that end at a line end."""
+#: The longest line (row) read, in bytes: a stream with no line end (``-i /dev/zero``) is an error at this size,
+#: not unbounded memory. 64 MiB holds a row of a few million numbers.
+MAX_LINE_BYTES = 64 << 20
+
+
+def read_chunks(stream: BinaryIO, head: bytes, size: int | None = None, name: str = "input",
+                max_line: int | None = MAX_LINE_BYTES) -> Iterator[bytes]:
+    """Bytes of ``stream`` (after ``head``) in chunks of about ``size`` that end at a line end.
+
+    A chunk ends at its last LF, or at its last CR when it has no LF (CR-only line ends), and the rest waits for
+    the next chunk, so no chunk is much larger than ``size`` however the lines end. A line longer than
+    ``max_line`` bytes is an error naming the limit (None: no limit, for a JSON document read whole).
+    """
     size = size or CHUNK_BYTES
-    pending = head
+    buffer = bytearray(head)
+    lines = 0
     try:
         while True:
             data = stream.read(size)
             if not data:
-                if pending:
-                    yield pending
+                if buffer:
+                    yield bytes(buffer)
                 return
-            data = pending + data
-            if not data.endswith(b"\n"):
-                data += stream.readline()
-            pending = b""
-            yield data
+            searched = len(buffer)
+            buffer += data
+            cut = buffer.rfind(b"\n", searched)
+            if cut < 0 and buffer.rfind(b"\n") < 0:
+                cut = buffer.rfind(b"\r", searched)
+            if cut < 0:
+                cut = buffer.rfind(b"\n")  # the line end that is already buffered, if any
+            if cut < 0:
+                if max_line is not None and len(buffer) > max_line:
+                    raise InputError(f"{name}: line {lines + 1} is longer than {max_line >> 20} MiB (no line end)",
+                                     "rows end with a newline; a single JSON document is read with "
+                                     "--input-format json")
+                continue
+            chunk = bytes(buffer[:cut + 1])
+            del buffer[:cut + 1]
+            lines += chunk.count(b"\n")
+            yield chunk
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
@@ -150,7 +174,7 @@ def text_source(
     whose width differs from the rows' is an error.
     """
     roles = roles or Roles()
-    chunks = read_chunks(stream, head)
+    chunks = read_chunks(stream, head, name=name)
     source = Source(name, iter(()), None, "text")
     line = 1  # the line the current chunk starts at
     text = ""

@@ -127,3 +127,47 @@ def test_invalid_utf8_keeps_the_rows_before_it(cli, tmp_path):
     assert r.code == 2 and len(r.lines()) == 1000 and "line 1001 is not valid UTF-8" in r.err
     r = cli("entropy", "-i", str(tmp_path / "bad.csv"), "--skip-invalid")
     assert r.code == 1 and len(r.lines()) == 1001 and r.lines()[-1] == "0.0" and "skipped: " in r.err
+
+
+def test_a_stream_without_line_ends_is_an_error_in_bounded_memory():
+    # -i /dev/zero: no line end ever; under a 1.5 GB address-space limit, an error naming the limit, not a crash.
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("needs /dev/zero")
+    for command in ("entcli entropy -i /dev/zero", "entcli entropy < /dev/zero",
+                    "entcli entropy --input-format csv < /dev/zero"):
+        proc = shell(f"ulimit -v 1500000; {command}")
+        assert proc.returncode == 2, (command, proc.stderr)
+        assert "is longer than 64 MiB (no line end)" in proc.stderr
+
+
+@pytest.mark.usefixtures("both_readers")
+def test_cr_only_line_ends_in_many_chunks(cli, tmp_path, monkeypatch):
+    from entcli.io import text
+
+    monkeypatch.setattr(text, "CHUNK_BYTES", 64)  # many chunks, each cut at a CR
+    rows = ["0.5,0.5", "0.9,0.1", "1,0"] * 50
+    (tmp_path / "cr.csv").write_bytes(("\r".join(rows) + "\r").encode())
+    r = cli("entropy", "-i", str(tmp_path / "cr.csv"))
+    assert r.code == 0 and len(r.lines()) == 150 and r.lines()[-1] == "0.0"
+
+
+def test_many_leading_blank_lines_are_sniffed_once_each(cli):
+    r = cli("entropy", stdin="\n" * 40_000 + "# a comment\n" + "0.5,0.5\n")
+    assert r.code == 0 and r.floats() == [0.6931471805599453]
+
+
+def test_sigterm_during_output_leaves_no_temporary_file(tmp_path):
+    import signal
+    import time
+
+    (tmp_path / "big.csv").write_text("0.25,0.75\n" * 3_000_000)
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "entcli", "entropy", "-i", str(tmp_path / "big.csv"), "-O",
+                             str(out / "result.csv"), "-o", "csv"], stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not list(out.iterdir()) and time.monotonic() < deadline:  # until the temporary file exists
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+    assert list(out.iterdir()) == []  # neither the temporary file nor a partial result
