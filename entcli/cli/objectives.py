@@ -73,19 +73,21 @@ def _side(files: Files, src: str, label: str) -> tuple[engine.Array, list[str] |
 
 
 def side_inputs(of: str, target: str | None, teacher: str | None, files: Files, input_path: str | None,
-                temperature: float, t2: bool, target_column: str | None = None) -> SideInputs:
-    """Check which side inputs objective ``of`` needs, and read them."""
+                temperature: float, t2: bool, target_column: str | None = None, option: str = "--of"
+                ) -> SideInputs:
+    """Check which side inputs objective ``of`` needs, and read them; ``option`` is how the command names the
+    objective in its messages (``--of`` in grad, ``--objective`` in simulate)."""
     if target is not None and target_column is not None:
         raise InputError("give --target or --target-column, not both")
     if of == "xent" and target is None and target_column is None:
-        raise InputError("--of xent needs --target", "a class index (e.g. --target 0), a distribution, or "
+        raise InputError(f"{option} xent needs --target", "a class index (e.g. --target 0), a distribution, or "
                          "--target-column NAME")
     if of == "kd" and teacher is None:
-        raise InputError("--of kd needs --teacher", "the teacher's logits, e.g. --teacher 2,1,0")
+        raise InputError(f"{option} kd needs --teacher", "the teacher's logits, e.g. --teacher 2,1,0")
     if (target is not None or target_column is not None) and of != "xent":
-        raise InputError("--target applies to --of xent (or --objective xent)")
+        raise InputError(f"--target applies to {option} xent")
     if teacher is not None and of != "kd":
-        raise InputError("--teacher applies to --of kd (or --objective kd)")
+        raise InputError(f"--teacher applies to {option} kd")
     if t2 and of != "kd":
         raise InputError("--t2 applies to --of kd")
     engine.one_stdin(input_path, target, teacher)

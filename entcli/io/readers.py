@@ -286,7 +286,9 @@ def _npy_source(stream: BinaryIO, name: str, head: bytes, path: str) -> Source:
             data = head + stream.read()
             array = np.load(io.BytesIO(data), allow_pickle=False)
     except (ValueError, OSError, EOFError) as e:
-        raise InputError(f"{name}: not a readable .npy file ({str(e)[:200]})", "write it with numpy.save") from None
+        reason = "it holds Python objects (pickled), which entcli never loads" if "pickle" in str(e) else str(e)[:200]
+        raise InputError(f"{name}: not a readable .npy file ({reason})",
+                         "write numbers with numpy.save, or give a text file its own extension (.csv)") from None
     except MemoryError:
         raise InputError(f"{name}: the .npy header claims an array too large for memory",
                          "check the file; large arrays are read from a file path (memory-mapped), not stdin") from None

@@ -171,3 +171,14 @@ def test_sigterm_during_output_leaves_no_temporary_file(tmp_path):
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 128 + signal.SIGTERM
     assert list(out.iterdir()) == []  # neither the temporary file nor a partial result
+
+
+def test_messages_name_the_options_and_files_as_the_user_gave_them(cli, tmp_path):
+    r = cli("simulate", "--objective", "kd")
+    assert r.code == 2 and "--objective kd needs --teacher" in r.err  # simulate has no --of
+    r = cli("simulate", "--objective", "entropy", "--teacher", "1,2")
+    assert r.code == 2 and "--teacher applies to --objective kd" in r.err
+    assert "--of kd needs --teacher" in cli("grad", "--of", "kd", "1", "2").err
+    (tmp_path / "fake.npy").write_text("0.5,0.5\n")  # a CSV with the wrong extension
+    r = cli("entropy", "-i", str(tmp_path / "fake.npy"))
+    assert r.code == 2 and "allow_pickle" not in r.err and "its own extension" in r.err

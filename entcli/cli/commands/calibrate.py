@@ -106,6 +106,7 @@ def _read(source: Input, target: str | None, column: str | None, probs: bool, bi
     import numpy as np
 
     from entcli.cli import engine
+    from entcli.core.losses import number_text
     from entcli.core.shannon import safe_log
     from entcli.errors import InputError
     from entcli.io.blocks import iter_blocks
@@ -147,7 +148,7 @@ def _read(source: Input, target: str | None, column: str | None, probs: bool, bi
         bad = ~((labels >= 0) & (labels < k) & (labels == np.floor(labels)))
         if bad.any():
             i = int(np.argmax(bad))
-            raise InputError(f"labels: row {i + 1}: {labels[i]!r} is not a class index 0 .. {k - 1}",
+            raise InputError(f"labels: row {i + 1}: {number_text(labels[i])} is not a class index 0 .. {k - 1}",
                              "labels are 0-based indices (or outcome names with --target-column)")
     return values, labels, blocks, src, source.files
 

@@ -232,7 +232,7 @@ def _count_block(source: Source, block: Any, chosen: list[str], kinds: dict[str,
             values: Any = block.values[:, names.index(c)]
             if not np.isfinite(values).all():
                 i = int(np.argmax(~np.isfinite(values)))
-                raise InputError(f"{source.name}: {block.where(i)}: column {c!r} is {values[i]!r}",
+                raise InputError(f"{source.name}: {block.where(i)}: column {c!r} is {float(values[i])}",
                                  "drift counts finite numbers; drop or fix the row")
         else:
             values = block.fields[c] if block.fields and c in block.fields else None

@@ -100,7 +100,8 @@ def simulate(
         source = dataclasses.replace(source, values=(",".join(map(str, REFERENCE_LOGITS)),))
     scale = units.scale
     source = dataclasses.replace(source, files=source.files.wanting(target_column))
-    goal = side_inputs(objective, target, teacher, source.files, source.path, t, False, target_column)
+    goal = side_inputs(objective, target, teacher, source.files, source.path, t, False, target_column,
+                       "--objective")
     until_nats = until / scale if until is not None else None
     sign = "+" if maximize else "-"
     explain(
