@@ -33,37 +33,40 @@ def read_chunks(stream: BinaryIO, head: bytes, size: int | None = None, name: st
                 max_line: int | None = MAX_LINE_BYTES) -> Iterator[bytes]:
     """Bytes of ``stream`` (after ``head``) in chunks of about ``size`` that end at a line end.
 
-    A chunk ends at its last LF, or at its last CR when it has no LF (CR-only line ends), and the rest waits for
-    the next chunk, so no chunk is much larger than ``size`` however the lines end. A line longer than
-    ``max_line`` bytes is an error naming the limit (None: no limit, for a JSON document read whole).
+    A chunk is ``size`` bytes completed to the end of its line (LF). A chunk with no LF but a CR (CR-only line
+    ends) ends at its last CR and the rest is carried to the next one. A line with no LF within ``max_line``
+    bytes is an error naming the limit (None: no limit, for a JSON document read whole). So no chunk is much
+    larger than ``size`` + ``max_line``, however the lines end.
     """
     size = size or CHUNK_BYTES
-    buffer = bytearray(head)
-    lines = 0
+    limit = max_line if max_line is not None else -1
+    pending = head
+    offset = 0
     try:
         while True:
             data = stream.read(size)
             if not data:
-                if buffer:
-                    yield bytes(buffer)
+                if pending:
+                    yield pending
                 return
-            searched = len(buffer)
-            buffer += data
-            cut = buffer.rfind(b"\n", searched)
-            if cut < 0 and buffer.rfind(b"\n") < 0:
-                cut = buffer.rfind(b"\r", searched)
-            if cut < 0:
-                cut = buffer.rfind(b"\n")  # the line end that is already buffered, if any
-            if cut < 0:
-                if max_line is not None and len(buffer) > max_line:
-                    raise InputError(f"{name}: line {lines + 1} is longer than {max_line >> 20} MiB (no line end)",
-                                     "rows end with a newline; a single JSON document is read with "
-                                     "--input-format json")
-                continue
-            chunk = bytes(buffer[:cut + 1])
-            del buffer[:cut + 1]
-            lines += chunk.count(b"\n")
-            yield chunk
+            if pending:
+                data, pending = pending + data, b""
+            if not data.endswith(b"\n"):
+                if b"\n" not in data and b"\r" in data:  # CR-only line ends: cut at the last CR
+                    cut = data.rfind(b"\r") + 1
+                    data, pending = data[:cut], data[cut:]
+                else:
+                    tail = stream.readline(limit)
+                    data += tail
+                    if max_line is not None and len(tail) >= max_line and not tail.endswith(b"\n"):
+                        cut = data.rfind(b"\r") + 1
+                        if not cut:
+                            raise InputError(f"{name}: the line from byte {offset} on is longer than "
+                                             f"{max_line >> 20} MiB (no line end)", "rows end with a newline; a "
+                                             "single JSON document is read with --input-format json")
+                        data, pending = data[:cut], data[cut:]
+            offset += len(data)
+            yield data
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
@@ -261,7 +264,7 @@ def _text_blocks(
     start = 0
     raw: bytes | None = None  # the chunk as read, when it has not been decoded yet
     while True:
-        if fast is None and len(raw if raw is not None else text) >= CHUNK_BYTES:
+        if fast is None and len(raw if raw is not None else text) >= CHUNK_BYTES // 2:  # a chunk cut at a CR is shorter
             fast = (chunk_parser(delimiter) if layout is None else table_chunk_parser(delimiter, layout)) or False
         parsed = fast(raw if raw is not None else text.encode()) if callable(fast) and pending is None else None
         fields = None

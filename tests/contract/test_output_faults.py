@@ -137,7 +137,7 @@ def test_a_stream_without_line_ends_is_an_error_in_bounded_memory():
                     "entcli entropy --input-format csv < /dev/zero"):
         proc = shell(f"ulimit -v 1500000; {command}")
         assert proc.returncode == 2, (command, proc.stderr)
-        assert "is longer than 64 MiB (no line end)" in proc.stderr
+        assert "is longer than 64 MiB (no line end)" in proc.stderr, proc.stderr
 
 
 @pytest.mark.usefixtures("both_readers")
