@@ -240,11 +240,17 @@ def _count_block(source: Source, block: Any, chosen: list[str], kinds: dict[str,
                 raise InputError(f"{source.name}: column {c!r} was not read", "check --columns")
         if kinds[c] == "categorical":
             array = np.asarray(values)
-            keys, n = np.unique(array if array.dtype.kind == "f" else array.astype(str), return_counts=True)
-            labels = [repr(k) for k in keys.tolist()] if array.dtype.kind == "f" else keys.tolist()
+            if array.dtype.kind == "f":
+                keys, n = np.unique(array, return_counts=True)
+                found: Any = zip([repr(k) for k in keys.tolist()], n.tolist(), strict=True)
+            else:  # text: counted by hashing (C), not by sorting Python strings
+                from collections import Counter
+
+                found = Counter(array.tolist()).items()
             table = cats[c]
-            for k, m in zip(labels, n.tolist(), strict=True):  # over the block's distinct values
-                table[k] = table.get(k, 0) + m
+            for k, m in found:  # over the block's distinct values
+                key = k if isinstance(k, str) else str(k)
+                table[key] = table.get(key, 0) + m
         elif numeric is not None and inner is None:
             numeric[c].append(np.array(values, dtype=np.float64))
         else:
