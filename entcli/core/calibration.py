@@ -15,7 +15,8 @@ reported, not hidden.
 Binary (``--binary``, one logit per row, y ∈ {0, 1} or soft): p = σ(β z) and the NLL is the binary
 cross-entropy; NLL' = mean (σ(β z) − y) z and NLL'' = mean σ(1 − σ) z².
 
-Metrics of probabilities P (N × K) and labels y: accuracy (argmax = y), confidence max_k P, ECE = Σ_b (n_b/N)
+Metrics of probabilities P (N × K) and labels y: accuracy (argmax = y; a tie among m maxima counts 1/m),
+confidence max_k P, ECE = Σ_b (n_b/N)
 |acc_b − conf_b| over equal-width confidence bins (b = 1..B, the last closed), adaptive ECE over equal-mass
 bins (rows sorted by confidence, split into B groups of sizes differing by at most one), MCE = max_b |acc_b −
 conf_b| over non-empty bins, Brier = mean Σ_k (P_k − onehot(y)_k)², and the mean entropy of P (nats).
@@ -49,13 +50,15 @@ def _moments(z: Array, beta: float, labels: NDArray[np.intp], binary: bool) -> t
         nll = np.mean(softplus - y * x)
         s = np.exp(-np.logaddexp(0.0, -x))  # σ(x), without overflow
         return float(nll), float(np.mean((s - y) * z)), float(np.mean(s * (1 - s) * z * z))
-    lp = log_softmax(beta * z)
+    with np.errstate(invalid="ignore"):
+        lp = log_softmax(np.where(np.isfinite(z), beta * z, -np.inf))  # a −inf logit stays p = 0, also at β = 0
     p = np.exp(lp)
     rows = np.arange(len(z))
     finite = np.isfinite(z)
     zz = np.where(finite, z, 0.0)
-    mean = np.sum(p * zz, axis=-1)
-    var = np.sum(p * (zz - mean[:, None]) ** 2, axis=-1)
+    with np.errstate(over="ignore", invalid="ignore"):  # logits near ±1e308: a curvature of inf/NaN means bisect
+        mean = np.sum(p * zz, axis=-1)
+        var = np.sum(np.where(p > 0, p * (zz - mean[:, None]) ** 2, 0.0), axis=-1)
     nll = -np.mean(lp[rows, labels])
     return float(nll), float(np.mean(mean - zz[rows, labels])), float(np.mean(var))
 
@@ -187,7 +190,10 @@ def calibration(probabilities: ArrayLike, labels: ArrayLike, bins: int = 15, log
     lp = np.where(p > 0, lp, -np.inf) if log_p is None else lp
     rows = np.arange(n)
     conf = p.max(axis=-1)
-    correct = (np.argmax(p, axis=-1) == y).astype(np.float64)
+    # right when the label has the largest p; a tie among m maxima counts 1/m (the expected accuracy of breaking
+    # it at random), so T = ∞ (all tied) does not favour the first class
+    top = p == conf[:, None]
+    correct = top[rows, y] / top.sum(axis=-1)
     # equal width: bin b holds confidences in [b/B, (b+1)/B), the last also 1
     index = np.minimum((conf * bins).astype(np.intp), bins - 1)
     count = np.bincount(index, minlength=bins)
@@ -209,3 +215,26 @@ def calibration(probabilities: ArrayLike, labels: ArrayLike, bins: int = 15, log
     return Calibration(float(-np.mean(lp[rows, y])), float(correct.mean()), float(conf.mean()), ece, adaptive / n,
                        mce, float(np.mean(np.sum((p - onehot) ** 2, axis=-1))), float(entropy.mean()), conf_b,
                        acc_b, count.astype(np.int64))
+
+
+def scaled(z: ArrayLike, temperature: float, binary: bool = False) -> tuple[Array, Array | None]:
+    """(softmax(z/T), its log) per row (binary: σ(z/T) and None), with the limits at the ends: T = 0 puts the
+    mass uniformly on each row's maxima, T = ∞ on its finite logits."""
+    zz = np.asarray(z, dtype=np.float64)
+    if binary:
+        x = zz.reshape(-1)
+        if temperature == 0:
+            return np.where(x > 0, 1.0, np.where(x < 0, 0.0, 0.5)), None
+        if math.isinf(temperature):
+            return np.full(x.shape, 0.5), None
+        return np.exp(-np.logaddexp(0.0, -x / temperature)), None
+    if temperature == 0:
+        top = zz == zz.max(axis=-1, keepdims=True)
+    elif math.isinf(temperature):
+        top = np.isfinite(zz)
+    else:
+        lp = log_softmax(zz / temperature)
+        return np.exp(lp), lp
+    p = top / top.sum(axis=-1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        return p, np.log(p)

@@ -111,3 +111,19 @@ def test_a_label_out_of_range_names_its_row(cli, tmp_path):
     (tmp_path / "m.csv").write_text("label,a,b\n1,1,-inf\n0,0,1\n")
     r = cli("calibrate", "-i", str(tmp_path / "m.csv"), "--target-column", "label", "--probs")
     assert r.code == 2
+
+
+def test_the_ends_of_the_temperature_range_end_to_end(cli):
+    # every label its row's strict argmax: T -> 0, said in a warning, no NaN
+    r = cli("calibrate", "--target", "0", "-o", "jsonl", "2", "0")
+    before, after = map(json.loads, r.lines())
+    assert r.code == 0 and after["temperature"] == 0.0 and "T -> 0" in r.err and "RuntimeWarning" not in r.err
+    assert after["nll"] == 0.0 and after["accuracy"] == 1.0
+    # p = 0 for every other class: the NLL is 0 at every T; whichever end is reported, nothing is NaN
+    r = cli("calibrate", "--target", "0", "--probs", "-o", "jsonl", "1", "0")
+    assert r.code == 0 and "nan" not in r.out and "RuntimeWarning" not in r.err
+    # a label the model ranks last: T = ∞, p uniform; a tie among the maxima counts half, not as the first class
+    r = cli("calibrate", "--target", "0", "--probs", "-o", "jsonl", "0.3", "0.7")
+    _, after = map(json.loads, r.lines())
+    assert after["temperature"] is None and after["nonfinite"]["temperature"] == "inf"
+    assert after["accuracy"] == 0.5 and after["confidence"] == 0.5 and "infinite" in r.err

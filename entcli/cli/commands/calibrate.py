@@ -160,8 +160,7 @@ def _run(z: Any, labels: Any, blocks: list[Any], src: Source, files: Files, unit
 
     import numpy as np
 
-    from entcli.core.calibration import calibration, fit_temperature
-    from entcli.core.logits import log_softmax
+    from entcli.core.calibration import calibration, fit_temperature, scaled
     from entcli.errors import ExitCode
 
     iterations = 0
@@ -177,11 +176,7 @@ def _run(z: Any, labels: Any, blocks: list[Any], src: Source, files: Files, unit
                 f"NLL' = {fit.gradient:.1e}")
 
     def predict(t: float) -> tuple[Any, Any]:
-        scaled = z / t if t > 0 and np.isfinite(t) else (np.zeros_like(z) if t == np.inf else z * np.inf)
-        if binary:
-            x = scaled[:, 0]
-            return np.exp(-np.logaddexp(0.0, -x)), None
-        return np.exp(log_softmax(scaled)), log_softmax(scaled)
+        return scaled(z, t, binary)
 
     reports = []
     if labels is not None:
