@@ -59,7 +59,7 @@ def _moments(z: Array, beta: float, labels: NDArray[np.intp], binary: bool) -> t
     with np.errstate(over="ignore", invalid="ignore"):  # logits near ±1e308: a curvature of inf/NaN means bisect
         mean = np.sum(p * zz, axis=-1)
         var = np.sum(np.where(p > 0, p * (zz - mean[:, None]) ** 2, 0.0), axis=-1)
-    nll = -np.mean(lp[rows, labels])
+    nll = -np.mean(lp[rows, labels]) + 0.0  # + 0.0: no "-0.0" for a perfect fit
     return float(nll), float(np.mean(mean - zz[rows, labels])), float(np.mean(var))
 
 
@@ -212,7 +212,7 @@ def calibration(probabilities: ArrayLike, labels: ArrayLike, bins: int = 15, log
     onehot[rows, y] = 1.0
     with np.errstate(invalid="ignore"):
         entropy = -np.sum(np.where(p > 0, p * lp, 0.0), axis=-1)
-    return Calibration(float(-np.mean(lp[rows, y])), float(correct.mean()), float(conf.mean()), ece, adaptive / n,
+    return Calibration(float(-np.mean(lp[rows, y])) + 0.0, float(correct.mean()), float(conf.mean()), ece, adaptive / n,
                        mce, float(np.mean(np.sum((p - onehot) ** 2, axis=-1))), float(entropy.mean()), conf_b,
                        acc_b, count.astype(np.int64))
 
