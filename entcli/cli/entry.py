@@ -8,7 +8,15 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Exit with entcli's exit code for ``argv`` (default: sys.argv[1:])."""
+    """Exit with entcli's exit code for ``argv`` (default: sys.argv[1:]); Ctrl-C at any moment, also while the
+    app is still being imported (before its own handler exists), is exit 130 without a traceback."""
+    try:
+        _main(argv)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+def _main(argv: list[str] | None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     if sys.stderr is None:  # started with stderr closed: messages are dropped, never mixed into stdout's data
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process

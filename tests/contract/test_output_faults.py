@@ -182,3 +182,22 @@ def test_messages_name_the_options_and_files_as_the_user_gave_them(cli, tmp_path
     (tmp_path / "fake.npy").write_text("0.5,0.5\n")  # a CSV with the wrong extension
     r = cli("entropy", "-i", str(tmp_path / "fake.npy"))
     assert r.code == 2 and "allow_pickle" not in r.err and "its own extension" in r.err
+
+
+def test_ctrl_c_while_starting_is_exit_130_without_traceback():
+    # Ctrl-C while the app is still being imported (before its own handler exists): made deterministic by an
+    # import hook that raises KeyboardInterrupt when Typer is imported, as a SIGINT at that moment would.
+    code = (
+        "import sys\n"
+        "class Interrupt:\n"
+        "    @staticmethod\n"
+        "    def find_spec(name, path=None, target=None):\n"
+        "        if name == 'typer':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt)\n"
+        "from entcli.cli.entry import main\n"
+        "sys.argv = ['entcli', 'entropy', '0.5', '0.5']\n"
+        "main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in proc.stderr, proc.stderr[-300:]
