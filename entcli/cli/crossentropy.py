@@ -82,6 +82,7 @@ def results(files: Files, reading: PairReading, units: Units, run: engine.Run, s
         return
     assert p_src is not None
     q_kind = reading.kinds[1]
+    files = engine.pair_files(files, reading)
     b = files.open_src(q_src, "-q")
     named = label_values(p_src, b.names) if s.labels and not s.binary else None
     a = named or files.open_src(p_src, "--target" if s.labels else "-p")
@@ -92,19 +93,10 @@ def results(files: Files, reading: PairReading, units: Units, run: engine.Run, s
         kinds: tuple[Kind, Kind] = ("bernoulli", "reals" if q_kind == "logits" else "bernoulli")
     else:
         kinds = ("labels" if s.labels else reading.kinds[0], q_kind)
-    pairs = None
-    if not s.labels and not s.binary:
-        run.note(engine.by_name(a, b, kinds, files.roles.fill))
-    if reading.on:
-        pairs = engine.joined(a, b, reading.on, run)
+    pairs, note = engine.pair_up(a, b, files, reading, run, kinds, names=not (s.labels or s.binary))
     w = read_weight(files, weight_src, b.names) if weight_src is not None else None
     run.names = b.names or a.names
-    run.note(f"rows paired by key: {', '.join(reading.on)}" if reading.on else "", *a.notes, *b.notes)
-    if reading.pairwise:
-        run.carry(a, files, "p_")
-        run.carry(b, files, "q_")
-    else:
-        run.carry(b if a.fmt == "values" and not reading.on else a, files)
+    run.note(note, f"rows paired by key: {', '.join(reading.on)}" if reading.on else "", *a.notes, *b.notes)
 
     def losses(sp: engine.Side, sq: engine.Side, rows: Block | None = None) -> Losses:
         if s.binary:

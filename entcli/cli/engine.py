@@ -319,8 +319,9 @@ def key_text(fields: dict[str, NDArray[Any]] | None, on: tuple[str, ...]) -> NDA
 
 
 def _need_keys(source: Source, on: tuple[str, ...], label: str) -> None:
-    if not set(on) <= set(source.keys):
-        missing = next(k for k in on if k not in source.keys)
+    # A table's reader has read every --on column (pair_files asks for them) or failed naming it; values have none.
+    if source.fmt == "values":
+        missing = on[0]
         known = ", ".join(source.keys) if source.keys else "none"
         raise InputError(f"{source.name} ({label}): --on column {missing!r} is not a key column (keys: {known})",
                          "--on names key columns of both inputs' headers, e.g. --on id")
@@ -383,23 +384,28 @@ def joined(a: Source, b: Source, on: tuple[str, ...], run: Run) -> Iterator[tupl
         print(f"skipped: {message}", file=sys.stderr)
 
 
-def open_pair(files: Files, reading: PairReading, run: Run, p_src: str, q_src: str,
-              labels: tuple[str, str] = ("-p", "-q"), names: bool = True
-              ) -> tuple[Source, Source, Iterator[tuple[Block, Block]] | None, str]:
-    """Open the two inputs of a pair command: read --on key columns, align outcomes by name (``names``), set
-    the keys the results carry; return the sources, the joined pairs (with --on, else None) and a note for
-    --explain on how outcomes and rows were paired."""
-    if reading.on:
-        files = files.wanting(*reading.on)
-    a, b = files.open_src(p_src, labels[0]), files.open_src(q_src, labels[1])
-    note = by_name(a, b, reading.kinds, files.roles.fill, labels) if names else ""
+def pair_files(files: Files, reading: PairReading) -> Files:
+    """The read options of a pair command's two inputs: the --on columns are read (as text) too."""
+    return files.wanting(*reading.on) if reading.on else files
+
+
+def pair_up(a: Source, b: Source, files: Files, reading: PairReading, run: Run, kinds: tuple[Kind, Kind],
+            names: bool = True, labels: tuple[str, str] = ("-p", "-q")
+            ) -> tuple[Iterator[tuple[Block, Block]] | None, str]:
+    """Pair the opened inputs of a pair command (opened with :func:`pair_files`): align their outcomes by name
+    (``names``), set the keys the results carry (with --on, the join columns too); return the joined pairs (with
+    --on, else None) and a note for --explain on how outcomes were paired."""
+    note = by_name(a, b, kinds, files.roles.fill, labels) if names else ""
     if reading.pairwise:
         run.carry(a, files, "p_")
         run.carry(b, files, "q_")
-        return a, b, None, note
-    pairs = joined(a, b, reading.on, run) if reading.on else None
-    run.carry(b if a.fmt == "values" and not reading.on else a, files)
-    return a, b, pairs, note
+        return None, note
+    if not reading.on:
+        run.carry(b if a.fmt == "values" else a, files)
+        return None, note
+    run.carry(a, files)
+    run.keys += [k for k in reading.on if k not in run.keys]  # a numeric id is read for the join, not as a key
+    return joined(a, b, reading.on, run), note
 
 
 def _disagreeing_keys(a: Block, b: Block, warned: list[str]) -> None:

@@ -458,6 +458,16 @@ def test_on_pairs_rows_by_key(cli, tmp_path):
     assert [o["kl"] for o in records(r)] == [0.0, 0.0, 0.0]
 
 
+def test_on_with_a_numeric_key_column(cli, tmp_path):
+    # Numeric ids are not keys by default (they read as numbers); --on reads them as the join key, in kl and xent.
+    (tmp_path / "p.csv").write_text("id,cat,dog\n1,0.2,0.8\n2,0.5,0.5\n")
+    (tmp_path / "q.csv").write_text("id,dog,cat\n2,0.5,0.5\n1,0.8,0.2\n")
+    for command in ("kl", "xent"):
+        got = records(cli(command, "-p", str(tmp_path / "p.csv"), "-q", str(tmp_path / "q.csv"), "--on", "id",
+                          "-o", "jsonl"))
+        assert [(o["id"], o["kl"]) for o in got] == [("1", 0.0), ("2", 0.0)], command
+
+
 def test_without_on_disagreeing_keys_warn_once(cli, tmp_path):
     (tmp_path / "base.csv").write_text(BASE)
     (tmp_path / "today.csv").write_text(TODAY)

@@ -98,7 +98,9 @@ def kl(
         reading_text(kinds[1], reading.temperature, reading.tol, "q"))
     run = engine.Run(output, primary, units.title(TITLES.get(primary, primary.replace("_", " "))), checks,
                      files.skip_invalid, nonfinite_hint=" (p > 0 where q = 0); --epsilon E smooths q")
-    a, b, pairs, note = engine.open_pair(files, reading, run, p, q)
+    files = engine.pair_files(files, reading)
+    a, b = files.open_src(p, "-p"), files.open_src(q, "-q")
+    pairs, note = engine.pair_up(a, b, files, reading, run, kinds)
     run.names = a.names or b.names
     explain(note, f"rows paired by key: {', '.join(reading.on)}" if reading.on else "", *a.notes, *b.notes)
 
