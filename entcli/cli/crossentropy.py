@@ -20,7 +20,7 @@ from entcli.core.distributions import Kind
 from entcli.core.errors import DomainError
 from entcli.core.losses import BatchTotals, Losses, binary_losses, label_losses, smooth_q, soft_target_losses
 from entcli.errors import InputError
-from entcli.io.blocks import Block, Source, iter_blocks
+from entcli.io.blocks import Block, Source
 from entcli.io.numbers import Column, Columns
 from entcli.io.readers import values_source
 
@@ -49,11 +49,10 @@ def as_column(source: Source) -> Source:
 
 def read_weight(files: Files, src: str, names: list[str] | None) -> engine.Array:
     """K class weights: numbers, ``name=weight`` pairs, or a file of one row; by name when both sides name them."""
-    source = files.open_src(src, "--weight")
-    rows = np.concatenate([block.values for block in iter_blocks(source)])
+    rows, weight_names = engine.load_side(files, src, "--weight")
     if len(rows) != 1:
         raise InputError(f"--weight: {src} has {len(rows)} rows; give one row of K class weights")
-    weights: engine.Array = engine.by_name_rows(rows, source.names, names, "--weight", False)[0]
+    weights: engine.Array = engine.by_name_rows(rows, weight_names, names, "--weight", False)[0]
     return weights
 
 

@@ -35,7 +35,7 @@ from entcli.io.roles import listed
 
 __all__ = [
     "Array", "Block", "Column", "Columns", "Compute", "PairCompute", "Reading", "RowCheck", "Run", "Side", "Table",
-    "checked", "checked_pairs", "emit", "hint_for", "load_rows", "one_stdin", "pairwise", "row_error", "rows_for",
+    "checked", "checked_pairs", "emit", "hint_for", "load_side", "one_stdin", "pairwise", "row_error", "rows_for",
     "screened", "single", "stream",
 ]
 
@@ -568,10 +568,10 @@ def pairwise(a: Source, b: Source, kinds: tuple[Kind, Kind], reading: PairReadin
             yield long, Block(pairs.values, pairs.start, pairs.line_of, pairs.positions, keys or None)
 
 
-def load_rows(files: Files, src: str, label: str) -> Array:
-    """All rows of a small side input (a target, a teacher, weights), read whole."""
+def load_side(files: Files, src: str, label: str) -> tuple[Array, list[str] | None]:
+    """All rows of a small side input (a target, a teacher, weights), read whole, and the outcome names it has."""
     source = files.open_src(src, label)
-    return np.concatenate([block.values for block in iter_blocks(source)])
+    return np.concatenate([block.values for block in iter_blocks(source)]), source.names
 
 
 def rows_for(rows: Array, block: Block, label: str) -> Array:

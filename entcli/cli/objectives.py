@@ -13,7 +13,7 @@ from entcli.cli.options import Files
 from entcli.core.errors import DomainError
 from entcli.core.objectives import Objective, as_target, check_teacher
 from entcli.errors import InputError
-from entcli.io.blocks import Block, iter_blocks
+from entcli.io.blocks import Block
 from entcli.io.readers import looks_named, looks_numeric
 from entcli.io.roles import class_indices
 
@@ -67,11 +67,6 @@ class SideInputs:
         return Objective(self.name, target, teacher, self.temperature, self.t2)
 
 
-def _side(files: Files, src: str, label: str) -> tuple[engine.Array, list[str] | None]:
-    source = files.open_src(src, label)
-    return np.concatenate([block.values for block in iter_blocks(source)]), source.names
-
-
 def side_inputs(of: str, target: str | None, teacher: str | None, files: Files, input_path: str | None,
                 temperature: float, t2: bool, target_column: str | None = None, option: str = "--of"
                 ) -> SideInputs:
@@ -99,7 +94,7 @@ def side_inputs(of: str, target: str | None, teacher: str | None, files: Files, 
                 and not os.path.exists(target):
             tokens = words  # outcome names, mapped through the input's header when the rows arrive
         else:
-            target_rows, target_names = _side(files, target, "--target")
-    teacher_rows, teacher_names = _side(files, teacher, "--teacher") if teacher is not None else (None, None)
+            target_rows, target_names = engine.load_side(files, target, "--target")
+    teacher_rows, teacher_names = engine.load_side(files, teacher, "--teacher") if teacher is not None else (None, None)
     return SideInputs(of, target_rows, teacher_rows, temperature, t2, target_names, teacher_names, tokens,
                       target_column, files.roles.fill)

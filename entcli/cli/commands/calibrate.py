@@ -138,7 +138,7 @@ def _read(source: Input, target: str | None, column: str | None, probs: bool, bi
         raw = np.concatenate([b.fields[column] for b in blocks if b.fields])
         labels = class_indices(raw, src.names)
     elif target is not None:
-        rows = engine.load_rows(source.files, target, "--target").reshape(-1)
+        rows = engine.load_side(source.files, target, "--target")[0].reshape(-1)
         if len(rows) != len(values):
             raise InputError(f"--target has {len(rows)} labels but the input has {len(values)} rows",
                              "give one label per row")
