@@ -27,7 +27,7 @@ import numpy as np
 
 from entcli.errors import InputError
 from entcli.io.blocks import BadRowHandler, Block, RowsBeforeError, Source
-from entcli.io.roles import Layout, Roles, listed, resolve
+from entcli.io.roles import Layout, Roles, listed, resolve, select
 from entcli.io.text import decode_chunk, is_content_line, read_chunks
 
 #: Object fields taken as the distribution without --field, in this order.
@@ -54,8 +54,7 @@ class RowShape:
         self.extras: list[str] = []  # top-level fields read as text (keys, wanted)
         self.key_names: list[str] = []
         if isinstance(first, dict):
-            self.field = roles.field or next((f for f in DISTRIBUTION_FIELDS if isinstance(first.get(f), (list, dict))),
-                                             None)
+            self.field = distribution_field(first, roles)
         if self.field is None and not isinstance(first, dict):
             if roles.field is not None:
                 raise InputError(f"{name}: --field {roles.field} picks a field of objects, but the rows are arrays",
@@ -89,10 +88,7 @@ class RowShape:
             if roles.keep == "none":
                 keys: list[str] = []
             elif isinstance(roles.keep, tuple):
-                keep = Layout(len(scalars), (), names=tuple(scalars))
-                from entcli.io.roles import select
-
-                keys = [scalars[i] for i in select(roles.keep, keep.names, len(scalars), "--keep", self.name)]
+                keys = [scalars[i] for i in select(roles.keep, scalars, len(scalars), "--keep", self.name)]
             else:
                 keys = list(scalars)
             self.key_names = keys
@@ -217,8 +213,9 @@ def _union(items: Sequence[object], field: str | None) -> list[str] | None:
     return list(seen)
 
 
-def _distribution_field(items: Sequence[object], roles: Roles) -> str | None:
-    first = items[0] if items else None
+def distribution_field(first: object, roles: Roles) -> str | None:
+    """The path of the distribution in rows like ``first``: --field, else the first of DISTRIBUTION_FIELDS that it
+    has as an array or object, else None (the object itself, or an array row)."""
     if roles.field or not isinstance(first, dict):
         return roles.field
     return next((f for f in DISTRIBUTION_FIELDS if isinstance(first.get(f), (list, dict))), None)
@@ -252,7 +249,7 @@ def json_source(stream: BinaryIO, name: str, head: bytes, roles: Roles | None = 
         raise InputError(f"{name}: not valid JSON at line {e.lineno}, column {e.colno} ({e.msg})",  # type: ignore[attr-defined]
                          "give a JSON array, or use --input-format jsonl for one array per line") from None
     items = _check_document(value, name)
-    union = _union(items, _distribution_field(items, roles)) if roles.fill else None
+    union = _union(items, distribution_field(items[0], roles)) if roles.fill else None
     shape = RowShape(items[0], roles, name, union)
     rows, fields = _rows(shape, items, lambda i: f"element {i + 1}")
     block = _block(rows, 0, None, fields, len(shape.layout.outcomes))  # type: ignore[union-attr]
@@ -285,7 +282,7 @@ def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler
     first = items[0] if roles.fill and items else next((it for it in map(_loads_or_none, lines) if it is not None),
                                                         None)
     if first is not None:
-        union = _union(items, _distribution_field([first], roles)) if roles.fill else None
+        union = _union(items, distribution_field(first, roles)) if roles.fill else None
         shape = RowShape(first, roles, name, union)
         source.names, source.keys, source.notes = shape.outcome_names, shape.key_names, shape.notes()
         source.columns = shape.columns()
