@@ -36,7 +36,7 @@ from entcli.io.roles import listed
 __all__ = [
     "Array", "Block", "Column", "Columns", "Compute", "PairCompute", "Reading", "RowCheck", "Run", "Side", "Table",
     "checked", "checked_pairs", "emit", "hint_for", "load_side", "one_stdin", "pairwise", "row_error", "rows_for",
-    "screened", "single", "stream",
+    "screened", "single", "stream", "write_report",
 ]
 
 #: How many row numbers a message lists before it says "and N more".
@@ -613,6 +613,21 @@ def emit(run: Run, results: Iterator[tuple[Columns, Block]], table: Table | None
         finally:
             writer.close()
     return run.finish()
+
+
+def write_report(output: Output, primary: str, title: str, columns: Columns,
+                 below_table: Callable[[IO[str]], None] | None = None) -> None:
+    """Write one block of results that belong to no input row (drift's columns, calibrate's stages), then, in a
+    table, what ``below_table`` draws under it (bars, a diagram). No tallies: the command decides its exit code."""
+    from entcli.io.output import output_stream
+    from entcli.io.render import Writer
+
+    with output_stream(output.path) as out:
+        writer = Writer(output.format, out, primary, digits=output.digits, title=title, color=output.color)
+        writer.write(columns)
+        writer.close()
+        if below_table is not None and output.format == "table":
+            below_table(out)
 
 
 #: The block of a result that belongs to no input row: it carries no keys.

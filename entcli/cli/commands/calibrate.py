@@ -209,8 +209,7 @@ def _write_report(reports: list[Calibration], temperature: float, iterations: in
                   bins: int) -> None:
     import numpy as np
 
-    from entcli.io.output import output_stream
-    from entcli.io.render import Writer
+    from entcli.cli import engine
 
     scale = units.scale
     columns: dict[str, Any] = {
@@ -224,15 +223,12 @@ def _write_report(reports: list[Calibration], temperature: float, iterations: in
         columns[name] = np.array([getattr(r, name) for r in reports])
     columns["entropy"] = np.array([r.entropy * scale for r in reports])
     columns["bins"] = np.array([bins, bins])
-    with output_stream(output.path) as stream:
-        writer = Writer(output.format, stream, "ece", digits=output.digits,
-                        title=f"Temperature scaling: T = {temperature:.6g}", color=output.color)
-        writer.write(columns)
-        writer.close()
-        if output.format == "table":
-            from entcli.io.charts import print_reliability
+    def diagram(stream: Any) -> None:
+        from entcli.io.charts import print_reliability
 
-            print_reliability(stream, reports[0], reports[1], temperature)
+        print_reliability(stream, reports[0], reports[1], temperature)
+
+    engine.write_report(output, "ece", f"Temperature scaling: T = {temperature:.6g}", columns, diagram)
 
 
 def _write_applied(blocks: list[Any], src: Source, files: Files, p: Any, output: Output, binary: bool) -> None:

@@ -288,10 +288,9 @@ def _write(tables: list[Table], units: Units, output: Output, measure: str, epsi
 
     import numpy as np
 
+    from entcli.cli import engine
     from entcli.core.drift import MEASURES, contributions, drift_measures, g_test, psi_level
     from entcli.errors import ExitCode
-    from entcli.io.output import output_stream
-    from entcli.io.render import Writer
 
     scale = units.scale
     out: dict[str, list[Any]] = {}
@@ -325,18 +324,15 @@ def _write(tables: list[Table], units: Units, output: Output, measure: str, epsi
         if epsilon is not None:
             columns["epsilon"] = np.full(len(tables), epsilon)
     primary = measure if not detail else "psi_term"
-    with output_stream(output.path) as stream:
-        writer = Writer(output.format, stream, primary, digits=output.digits, title=units.title("Drift"),
-                        color=output.color)
-        writer.write(columns)
-        writer.close()
-        if detail and output.format == "table":
-            from entcli.core.drift import proportions
-            from entcli.io.charts import print_drift_bars
+    def bars(stream: Any) -> None:
+        from entcli.core.drift import proportions
+        from entcli.io.charts import print_drift_bars
 
-            for t in tables:
-                print_drift_bars(stream, t.column, t.labels, proportions(t.counts_p, epsilon).tolist(),
-                                 proportions(t.counts_q, epsilon).tolist())
+        for t in tables:
+            print_drift_bars(stream, t.column, t.labels, proportions(t.counts_p, epsilon).tolist(),
+                             proportions(t.counts_q, epsilon).tolist())
+
+    engine.write_report(output, primary, units.title("Drift"), columns, bars if detail else None)
     code = ExitCode.OK
     values = np.array(out[measure], dtype=float)
     names = out["column"]
