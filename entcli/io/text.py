@@ -260,7 +260,7 @@ def _text_blocks(
 
     # pyarrow is imported only once a chunk is big enough to repay it (~0.2 s); False: not to be used.
     fast: Callable[[bytes], Any] | bool | None = None if allow_fast else False
-    k: int | None = None if layout is None else layout.width
+    k: int | None = None if layout is None else len(layout.outcomes)  # outcomes per row, once known
     start = 0
     raw: bytes | None = None  # the chunk as read, when it has not been decoded yet
     while True:
@@ -272,8 +272,8 @@ def _text_blocks(
             rows, fields = parsed
         else:
             rows = parsed
-        if rows is not None and (k is None or rows.shape[1] == k or layout is not None):
-            k = k if layout is not None else rows.shape[1]
+        if rows is not None and (k is None or rows.shape[1] == k):
+            k = rows.shape[1]
             line_of = _lazy_lines(raw, text, line, len(rows))
             newlines = raw.count(b"\n") if raw is not None else text.count("\n")
         else:
