@@ -22,6 +22,7 @@ OPTIONS = [
     {'name': 'field', 'opts': ('--field',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': "JSON: the distribution is this field of each object (dotted path, e.g. output.probs); default: p, probs, probabilities or logits, else the object's numbers.", 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'fill', 'opts': ('--fill',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'Outcomes named on one side only are probability 0 (sparse and top-k rows) instead of an error.', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'skip_invalid', 'opts': ('--skip-invalid',), 'secondary': (), 'takes_value': False, 'choices': (), 'help': 'Skip rows that cannot be read or checked, report them on stderr, and exit 1 at the end.', 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'unbuffered', 'opts': ('--unbuffered',), 'secondary': (), 'takes_value': False, 'choices': (), 'help': 'From a pipe, compute and write each row as soon as it arrives (default: rows wait up to 0.2 s for more input, then go).', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'temperature', 'opts': ('-T', '--temperature'), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'Softmax temperature T for logits (T > 0; large T flattens, small T sharpens).', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'counts', 'opts': ('--counts',), 'secondary': (), 'takes_value': False, 'choices': (), 'help': 'The numbers are counts: divide each row by its sum.', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'logits', 'opts': ('--logits',), 'secondary': (), 'takes_value': False, 'choices': (), 'help': 'The numbers are logits: p = softmax(z / T), computed stably (-inf is p = 0).', 'hidden': False, 'multiple': False, 'typer': True},
@@ -124,14 +125,14 @@ OPTIONS = [
 ROOT = {'commands': [('entropy', 'Entropy H(p), perplexity, surprisal.'), ('softmax', 'Probabilities from logits: softmax, log-softmax.'), ('xent', 'Cross-entropy H(p, q), from labels, logits, binary.'), ('kl', 'KL(p||q), reverse, symmetric, Jensen-Shannon.'), ('drift', 'Two samples, column by column: PSI, KL, JS, G-test.'), ('normalize', 'Power transform p^gamma to a target entropy.'), ('calibrate', 'Temperature scaling: fit T to labels; ECE, NLL, Brier.'), ('grad', 'Gradients w.r.t. logits; softmax Jacobian; --check.'), ('simulate', 'Entropy minimisation by gradient descent, step by step.'), ('selftest', 'Replay published reference values; exit 1 on a mismatch.')], 'options': [0, 1, 2, 3]}
 
 COMMANDS = {
-    'entropy': {'has_argument': True, 'options': [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 3]},
-    'softmax': {'has_argument': True, 'options': [36, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 29, 30, 31, 32, 33, 3]},
-    'xent': {'has_argument': False, 'options': [37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 48, 49, 50, 51, 52, 53, 24, 54, 55, 56, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 3]},
-    'kl': {'has_argument': False, 'options': [57, 58, 59, 60, 61, 62, 63, 64, 65, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 48, 49, 50, 51, 52, 53, 24, 54, 55, 56, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 3]},
-    'drift': {'has_argument': False, 'options': [66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 25, 26, 27, 28, 29, 30, 31, 32, 33, 3]},
-    'normalize': {'has_argument': True, 'options': [79, 80, 81, 82, 83, 84, 85, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 3]},
-    'calibrate': {'has_argument': True, 'options': [86, 87, 88, 89, 90, 91, 92, 93, 94, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 25, 26, 27, 28, 29, 30, 31, 32, 33, 3]},
-    'grad': {'has_argument': True, 'options': [95, 96, 97, 98, 99, 100, 101, 102, 103, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 25, 26, 27, 28, 29, 30, 31, 32, 33, 3]},
-    'simulate': {'has_argument': True, 'options': [104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 25, 26, 27, 28, 29, 30, 31, 32, 33, 3]},
-    'selftest': {'has_argument': False, 'options': [116, 29, 30, 31, 32, 3]},
+    'entropy': {'has_argument': True, 'options': [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 3]},
+    'softmax': {'has_argument': True, 'options': [37, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 30, 31, 32, 33, 34, 3]},
+    'xent': {'has_argument': False, 'options': [38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 49, 50, 51, 52, 53, 54, 25, 55, 56, 57, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 3]},
+    'kl': {'has_argument': False, 'options': [58, 59, 60, 61, 62, 63, 64, 65, 66, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 49, 50, 51, 52, 53, 54, 25, 55, 56, 57, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 3]},
+    'drift': {'has_argument': False, 'options': [67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 26, 27, 28, 29, 30, 31, 32, 33, 34, 3]},
+    'normalize': {'has_argument': True, 'options': [80, 81, 82, 83, 84, 85, 86, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 3]},
+    'calibrate': {'has_argument': True, 'options': [87, 88, 89, 90, 91, 92, 93, 94, 95, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 26, 27, 28, 29, 30, 31, 32, 33, 34, 3]},
+    'grad': {'has_argument': True, 'options': [96, 97, 98, 99, 100, 101, 102, 103, 104, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 26, 27, 28, 29, 30, 31, 32, 33, 34, 3]},
+    'simulate': {'has_argument': True, 'options': [105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 26, 27, 28, 29, 30, 31, 32, 33, 34, 3]},
+    'selftest': {'has_argument': False, 'options': [117, 30, 31, 32, 33, 3]},
 }

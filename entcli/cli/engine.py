@@ -609,6 +609,7 @@ def emit(run: Run, results: Iterator[tuple[Columns, Block]], table: Table | None
                 else:
                     writer.matrix_width = run.matrix_width  # set by pairwise() once q is read
                     writer.write(columns)
+                out.flush()  # a block's results go out as soon as they are known (a slow pipe, tail -f)
                 run.observe(columns[run.primary], block)
         finally:
             writer.close()

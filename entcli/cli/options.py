@@ -108,6 +108,7 @@ class Files(Group):
     roles: Roles = field(default_factory=lambda: _roles())
     skip_invalid: bool = False
     row_number: bool = False
+    unbuffered: bool = False
     env: Environment = field(default_factory=Environment)
 
     PARAMS = (
@@ -134,6 +135,9 @@ class Files(Group):
              help="Outcomes named on one side only are probability 0 (sparse and top-k rows) instead of an error."),
         _opt("skip_invalid", bool, False, "--skip-invalid", panel=PANEL_INPUT,
              help="Skip rows that cannot be read or checked, report them on stderr, and exit 1 at the end."),
+        _opt("unbuffered", bool, False, "--unbuffered", panel=PANEL_INPUT,
+             help="From a pipe, compute and write each row as soon as it arrives (default: rows wait up to 0.2 s "
+                  "for more input, then go)."),
     )
 
     @classmethod
@@ -157,7 +161,7 @@ class Files(Group):
             exclude=parse_spec(args["exclude"], "--exclude") if args["exclude"] is not None else (),
             keep=keep, field=field_path, fill=fill is not None)
         return cls(args["input_format"], delimiter, args["header"], roles, args["skip_invalid"], args["row_number"],
-                   env)
+                   args["unbuffered"], env)
 
     def wanting(self, *columns: str | None) -> Files:
         """These options, also reading ``columns`` by name (e.g. a --target-column) as text."""
@@ -171,7 +175,7 @@ class Files(Group):
         if path == "-" and self.env.stdin is None:
             raise InputError("stdin is closed", "give a file with -i, or values")
         return open_source(path, self.format, self.delimiter, self.header, on_bad=on_bad, roles=self.roles,
-                           stdin=self.env.stdin, fast=self.env.fast_reader)
+                           stdin=self.env.stdin, fast=self.env.fast_reader, wait=0.0 if self.unbuffered else None)
 
     def open_src(self, src: str, label: str) -> Source:
         """A SRC of a two-input command or a side input: numbers (one row), ``-`` (stdin) or a path.

@@ -153,17 +153,23 @@ def _aligned(a: Source, b: Source, da: _Deferred, db: _Deferred) -> Iterator[tup
         return
     if fa is None or fb is None:  # every reader raises on an empty input; this guards the generator protocol
         raise InputError(f"{(a if fa is None else b).name}: no rows to read", "give at least one row")
-    a_more, b_more = next(ia, None), next(ib, None)
-    if len(fa.values) == 1 and a_more is None and da.error is None:
-        for block in itertools.chain([fb], [b_more] if b_more is not None else [], ib):
-            yield fa, block
-        return
-    if len(fb.values) == 1 and b_more is None and db.error is None:
-        for block in itertools.chain([fa], [a_more] if a_more is not None else [], ia):
-            yield block, fb
-        return
-    ia = itertools.chain([fa], [a_more] if a_more is not None else [], ia)
-    ib = itertools.chain([fb], [b_more] if b_more is not None else [], ib)
+    # Is one side a single row (repeated against every row of the other)? Ask a side of values first: finding
+    # out needs its next block, and a side streamed from a slow pipe would hold up the first result for it.
+    peeked: dict[int, Block | None] = {}
+
+    def whole(side: int) -> Iterator[Block]:
+        first, seen, it = ((fa, peeked.get(0), ia), (fb, peeked.get(1), ib))[side]
+        return itertools.chain([first], [seen] if seen is not None else [], it)
+
+    for side in sorted((0, 1), key=lambda s: (a, b)[s].fmt != "values"):
+        first, it, deferred = ((fa, ia, da), (fb, ib, db))[side]
+        if len(first.values) != 1:
+            continue
+        peeked[side] = next(it, None)
+        if peeked[side] is None and deferred.error is None:
+            yield from (((first, block) if side == 0 else (block, first)) for block in whole(1 - side))
+            return
+    ia, ib = whole(0), whole(1)
     xa: Block | None = None
     xb: Block | None = None
     done = 0

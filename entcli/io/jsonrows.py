@@ -28,7 +28,7 @@ import numpy as np
 from entcli.errors import InputError
 from entcli.io.blocks import BadRowHandler, Block, RowsBeforeError, Source
 from entcli.io.roles import Layout, Roles, listed, resolve, select
-from entcli.io.text import decode_chunk, is_content_line, read_chunks
+from entcli.io.text import PROMPT_WAIT, decode_chunk, is_content_line, read_chunks
 
 #: Object fields taken as the distribution without --field, in this order.
 DISTRIBUTION_FIELDS = ("p", "probs", "probabilities", "logits")
@@ -267,12 +267,12 @@ def _line_items(text: str, line: int) -> tuple[list[str], list[int], list[int]]:
 
 
 def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler | None,
-                 roles: Roles | None = None) -> Source:
+                 roles: Roles | None = None, wait: float = PROMPT_WAIT) -> Source:
     """Rows of JSON Lines; the first chunk is read now, so that the outcome names are known before any row."""
     import json
 
     roles = roles or Roles()
-    chunks: Iterator[tuple[str, int]] = _decoded(read_chunks(stream, head, name=name), name)
+    chunks: Iterator[tuple[str, int]] = _decoded(read_chunks(stream, head, name=name, wait=wait), name)
     # The chunks up to the first with a content line (every chunk with --fill 0: the union needs every row).
     pending = list(chunks) if roles.fill else list(_up_to_content(chunks))
     source = Source(name, iter(()), None, "jsonl")

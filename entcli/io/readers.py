@@ -25,7 +25,7 @@ from entcli.io.blocks import BadRowHandler, Block, Source, iter_blocks
 from entcli.io.formats import EXTENSIONS, INPUT_FORMATS, delimiter_of
 from entcli.io.jsonrows import json_source, jsonl_source
 from entcli.io.roles import Roles, resolve
-from entcli.io.text import text_source, to_float
+from entcli.io.text import PROMPT_WAIT, text_source, to_float
 
 __all__ = ["Block", "Source", "iter_blocks", "open_source", "parse_numbers", "values_source", "looks_numeric"]
 
@@ -133,6 +133,7 @@ def open_source(
     *,
     stdin: BinaryIO | None = None,
     fast: bool = True,
+    wait: float | None = None,
 ) -> Source:
     """Open ``path`` (``-`` is stdin) and return its rows as a :class:`Source`.
 
@@ -141,8 +142,10 @@ def open_source(
     forbids (False) a header row, None detects it. With ``on_bad``, rows that cannot be parsed are reported to
     it and skipped instead of raising. ``roles`` say which columns are the outcomes and which are keys
     (:mod:`entcli.io.roles`). ``stdin`` is the binary stream ``-`` reads (default: the process's); ``fast``
-    False keeps pyarrow's parser out (the NumPy reader only).
+    False keeps pyarrow's parser out (the NumPy reader only). ``wait``: how long whole rows from a pipe wait for
+    more input before they are passed on (default :data:`~entcli.io.text.PROMPT_WAIT`; 0: each as it comes).
     """
+    wait = PROMPT_WAIT if wait is None else wait
     roles = roles or Roles()
     if fmt is not None and fmt not in INPUT_FORMATS:
         raise InputError(f"unknown input format {fmt!r}", f"use one of {', '.join(INPUT_FORMATS)}")
@@ -162,14 +165,14 @@ def open_source(
     if fmt == "json":
         return json_source(stream, name, head, roles)
     if fmt == "jsonl":
-        return jsonl_source(stream, name, head, on_bad, roles)
+        return jsonl_source(stream, name, head, on_bad, roles, wait)
     if delimiter is None:
         delimiter = DELIMITERS[fmt] if fmt in ("csv", "tsv") else None
         sniff_delimiter = fmt == "txt" or fmt is None
     else:
         delimiter = delimiter_of(delimiter)
         sniff_delimiter = False
-    return text_source(stream, name, head, delimiter, sniff_delimiter, header, on_bad, fast, roles)
+    return text_source(stream, name, head, delimiter, sniff_delimiter, header, on_bad, fast, roles, wait)
 
 
 def numeric_layout(source: Source, roles: Roles) -> Source:
@@ -225,10 +228,9 @@ def _sniff(stream: BinaryIO, name: str) -> tuple[str, bytes]:
     """Guess the format from the first whole lines; return it and the bytes read so far."""
     import json
 
-    head = stream.read(len(NPY_MAGIC))
-    if head == NPY_MAGIC:
+    head = _line(stream, name, b"")  # a line, not a fixed count of bytes: a pipe may hold only "0,0\n" for now
+    if head.startswith(NPY_MAGIC):  # the .npy header ends with a line end
         return "npy", head
-    head += _line(stream, name, head)
     first = _first_content(head)
     while first is None:  # leading blank and comment lines: each looked at once
         line = _line(stream, name, head)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -29,47 +29,173 @@ CHUNK_BYTES = 4 << 20
 MAX_LINE_BYTES = 64 << 20
 
 
+#: How long a complete row read from a pipe or terminal waits for more input before it is parsed and its result
+#: written (``--unbuffered``: no wait). A fast producer fills a chunk long before this; a slow one (``tail -f``)
+#: sees each row's result within this time.
+PROMPT_WAIT = 0.2
+
+
 def read_chunks(stream: BinaryIO, head: bytes, size: int | None = None, name: str = "input",
-                max_line: int | None = MAX_LINE_BYTES) -> Iterator[bytes]:
+                max_line: int | None = MAX_LINE_BYTES, wait: float = PROMPT_WAIT) -> Iterator[bytes]:
     """Bytes of ``stream`` (after ``head``) in chunks of about ``size`` that end at a line end.
 
     A chunk is ``size`` bytes completed to the end of its line (LF). A chunk with no LF but a CR (CR-only line
     ends) ends at its last CR and the rest is carried to the next one. A line with no LF within ``max_line``
     bytes is an error naming the limit (None: no limit, for a JSON document read whole). So no chunk is much
     larger than ``size`` + ``max_line``, however the lines end.
+
+    A pipe, FIFO, terminal or socket is read by a thread (:func:`_arrivals`): whole lines that have waited
+    ``wait`` seconds for more input become a chunk of their own, so the results of a slow stream come out as
+    its rows arrive, and reading overlaps parsing on a fast one.
     """
     size = size or CHUNK_BYTES
-    limit = max_line if max_line is not None else -1
-    pending = head
-    offset = 0
     try:
-        while True:
-            data = stream.read(size)
-            if not data:
-                if pending:
-                    yield pending
-                return
-            if pending:
-                data, pending = pending + data, b""
-            if not data.endswith(b"\n"):
-                if b"\n" not in data and b"\r" in data:  # CR-only line ends: cut at the last CR
-                    cut = data.rfind(b"\r") + 1
-                    data, pending = data[:cut], data[cut:]
-                else:
-                    tail = stream.readline(limit)
-                    data += tail
-                    if max_line is not None and len(tail) >= max_line and not tail.endswith(b"\n"):
-                        cut = data.rfind(b"\r") + 1
-                        if not cut:
-                            raise InputError(f"{name}: the line from byte {offset} on is longer than "
-                                             f"{max_line >> 20} MiB (no line end)", "rows end with a newline; a "
-                                             "single JSON document is read with --input-format json")
-                        data, pending = data[:cut], data[cut:]
-            offset += len(data)
-            yield data
+        if _is_stream(stream):
+            yield from _prompt_chunks(stream, head, size, name, max_line, wait)
+        else:
+            yield from _file_chunks(stream, head, size, name, max_line)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
+
+
+def _is_stream(stream: BinaryIO) -> bool:
+    """Whether ``stream`` is a pipe, FIFO, terminal or socket (data arrives over time), not a file or a buffer."""
+    import os
+    import stat
+
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (AttributeError, OSError, ValueError):  # io.BytesIO and the like: everything is there already
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISBLK(mode) or mode == 0)
+
+
+def _too_long(name: str, offset: int, max_line: int) -> InputError:
+    return InputError(f"{name}: the line from byte {offset} on is longer than {max_line >> 20} MiB (no line end)",
+                      "rows end with a newline; a single JSON document is read with --input-format json")
+
+
+def _file_chunks(stream: BinaryIO, head: bytes, size: int, name: str, max_line: int | None) -> Iterator[bytes]:
+    limit = max_line if max_line is not None else -1
+    pending = head
+    offset = 0
+    while True:
+        data = stream.read(size)
+        if not data:
+            if pending:
+                yield pending
+            return
+        if pending:
+            data, pending = pending + data, b""
+        if not data.endswith(b"\n"):
+            if b"\n" not in data and b"\r" in data:  # CR-only line ends: cut at the last CR
+                cut = data.rfind(b"\r") + 1
+                data, pending = data[:cut], data[cut:]
+            else:
+                tail = stream.readline(limit)
+                data += tail
+                if max_line is not None and len(tail) >= max_line and not tail.endswith(b"\n"):
+                    cut = data.rfind(b"\r") + 1
+                    if not cut:
+                        raise _too_long(name, offset, max_line)
+                    data, pending = data[:cut], data[cut:]
+        offset += len(data)
+        yield data
+
+
+#: Bytes a reader thread asks the stream for at a time, and how many such pieces wait for the parser at most.
+_PIECE = 1 << 16
+_QUEUED = 256
+
+
+def _buffered(stream: BinaryIO) -> bytes:
+    """What ``stream``'s buffer holds already (the sniffer read through it), without waiting for more input: the
+    descriptor is made non-blocking for the one ``read1``, which returns the buffer when it holds anything, else
+    what the pipe has now (b'' when nothing: not the end here). One call only: a fast producer would keep a loop
+    reading, and memory growing, for as long as it writes."""
+    import os
+
+    fd = stream.fileno()
+    blocking = os.get_blocking(fd)
+    os.set_blocking(fd, False)
+    try:
+        return getattr(stream, "read1", stream.read)(1 << 20) or b""
+    except BlockingIOError:
+        return b""
+    finally:
+        os.set_blocking(fd, blocking)
+
+
+def _arrivals(stream: BinaryIO) -> Generator[bytes | None, float | None, None]:
+    """What ``stream`` delivers, as it arrives; send the timeout of the next wait (None: wait for input), and a
+    None comes back when nothing came within it. A thread reads the descriptor itself (``os.read``: what is
+    there, at least a byte) into a bounded queue: it holds no lock of the buffered stream, so it never blocks the
+    interpreter's shutdown, and reading overlaps parsing."""
+    import os
+    import queue
+    import threading
+
+    fd = stream.fileno()
+    pieces: queue.Queue[bytes | OSError] = queue.Queue(_QUEUED)
+
+    def pump() -> None:
+        try:
+            while True:
+                piece = os.read(fd, _PIECE)
+                pieces.put(piece)
+                if not piece:
+                    return
+        except OSError as e:  # handed to the reading thread, which raises it
+            pieces.put(e)
+
+    early = _buffered(stream)
+    threading.Thread(target=pump, name="entcli-reader", daemon=True).start()
+    timeout = yield early
+    while True:
+        try:
+            got = pieces.get(timeout=timeout)
+        except queue.Empty:
+            timeout = yield None
+            continue
+        if isinstance(got, OSError):
+            raise got
+        timeout = yield got
+        if not got:
+            return
+
+
+def _prompt_chunks(stream: BinaryIO, head: bytes, size: int, name: str, max_line: int | None,
+                   wait: float) -> Iterator[bytes]:
+    import time
+
+    arrivals = _arrivals(stream)
+    buf = bytearray(head)
+    buf += next(arrivals) or b""  # what was buffered already (b"" here is not the end of the input)
+    offset = 0
+    deadline: float | None = None  # when the oldest whole line not yet yielded has waited long enough
+    piece: bytes | None = None  # None: nothing new (a timeout); b"": the end of the input
+    while True:
+        if piece is not None:
+            if not piece:
+                if buf:
+                    yield bytes(buf)
+                return
+            buf += piece
+        cut = buf.rfind(b"\n") + 1
+        if not cut and len(buf) >= size and b"\r" in buf:  # CR-only line ends
+            cut = buf.rfind(b"\r") + 1
+        if cut and deadline is None:
+            deadline = time.monotonic() + wait
+        if cut and (len(buf) >= size or time.monotonic() >= deadline):  # type: ignore[operator]
+            chunk = bytes(buf[:cut])
+            del buf[:cut]
+            offset += len(chunk)
+            deadline = None
+            yield chunk
+        elif max_line is not None and not cut and len(buf) > max_line:
+            raise _too_long(name, offset, max_line)
+        piece = arrivals.send(None if deadline is None else max(0.0, deadline - time.monotonic()))
 
 
 def decode_chunk(chunk: bytes, name: str, first_line: int) -> str:
@@ -170,6 +296,7 @@ def text_source(
     on_bad: BadRowHandler | None,
     fast: bool = True,
     roles: Roles | None = None,
+    wait: float = PROMPT_WAIT,
 ) -> Source:
     """Rows of delimited or whitespace-separated text; ``fast`` lets pyarrow parse big chunks when installed.
 
@@ -177,7 +304,7 @@ def text_source(
     whose width differs from the rows' is an error.
     """
     roles = roles or Roles()
-    chunks = read_chunks(stream, head, name=name)
+    chunks = read_chunks(stream, head, name=name, wait=wait)
     source = Source(name, iter(()), None, "text")
     line = 1  # the line the current chunk starts at
     text = ""

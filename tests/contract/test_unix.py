@@ -1,0 +1,137 @@
+"""Issue 16: entcli behaves like a Unix tool in pipes and on terminals — results of a slow pipe come out as its
+rows arrive, progress only on a terminal, big tables cut to their first and last rows, narrow screens readable."""
+
+from __future__ import annotations
+
+import math
+import os
+import select
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from entcli.io.text import read_chunks
+
+#: How long a test waits for a result that should come "at once" (start-up of the interpreter included). The
+#: contract is ~0.2 s after the row arrives; this bound only has to separate "promptly" from "at end of input".
+PROMPT = 10.0
+
+
+def readline_within(stream, seconds: float) -> bytes | None:
+    """The next line of the unbuffered ``stream`` if it starts within ``seconds``, else None."""
+    ready, _, _ = select.select([stream], [], [], seconds)
+    return stream.readline() if ready else None
+
+
+LOG2 = 0.6931471805599453  # H(0.5, 0.5) = log 2 nats
+
+
+@pytest.mark.parametrize(("args", "first", "second", "value"), [
+    (["entropy", "-o", "plain"], b"0.5,0.5\n", b"0.9,0.1\n", LOG2),
+    (["entropy", "-o", "jsonl"], b'{"p": [0.5, 0.5]}\n', b'{"p": [0.9, 0.1]}\n', LOG2),
+    (["entropy", "--unbuffered", "-o", "csv"], b"a,b\n0.5,0.5\n", b"0.9,0.1\n", LOG2),
+    (["kl", "-p", "-", "-q", "0.25,0.75"], b"0.5,0.5\n", b"0.9,0.1\n",
+     0.5 * math.log(0.5 / 0.25) + 0.5 * math.log(0.5 / 0.75)),
+    (["softmax", "-i", "-"], b"0,0\n", b"1,2\n", 0.5),  # a first line shorter than the .npy magic
+    (["entropy", "--input-format", "csv"], b"1\n", b"1\n", 0.0),
+])
+def test_a_slow_pipe_gets_each_result_before_the_next_row_is_sent(args, first, second, value):
+    # The pipe stays open after the first row: a reader that waits for a full chunk or EOF never answers it.
+    proc = subprocess.Popen([sys.executable, "-m", "entcli", *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"}, bufsize=0)
+    try:
+        proc.stdin.write(first)
+        proc.stdin.flush()
+        got = readline_within(proc.stdout, PROMPT)
+        if args[-2:] == ["-o", "csv"]:  # the header comes with the first row
+            got = readline_within(proc.stdout, PROMPT)
+        assert got is not None, "no result while the input pipe was open"
+        assert float(got.split(b",")[0].split(b":")[-1].strip(b" }\n")) == pytest.approx(value, rel=1e-15)
+        proc.stdin.write(second)
+        proc.stdin.close()
+        rest = proc.stdout.read()
+        assert proc.wait(timeout=60) == 0
+        assert rest.count(b"\n") == 1
+    finally:
+        proc.kill()
+
+
+def test_an_error_in_a_pipe_that_stays_open_exits_at_once_with_the_rows_before_it():
+    proc = subprocess.Popen([sys.executable, "-m", "entcli", "entropy"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        proc.stdin.write(b"0.5,0.5\nbad\n")
+        proc.stdin.flush()
+        assert proc.wait(timeout=PROMPT) == 2  # the reader thread blocked on the open pipe does not hold it up
+        assert proc.stdout.read() == b"0.6931471805599453\n"
+        assert b"line 2" in proc.stderr.read()
+    finally:
+        proc.kill()
+
+
+class TestPromptChunks:
+    """read_chunks on a real pipe: whole lines are passed on when no more input comes; a partial line waits."""
+
+    END = b"<end>"
+
+    def chunks(self, wait: float, size: int = 1 << 20):
+        """The chunks of a fresh pipe, taken by a thread into a queue as read_chunks yields them; its write end."""
+        import queue
+
+        r, w = os.pipe()
+        got: queue.Queue[bytes] = queue.Queue()
+
+        def consume() -> None:
+            for chunk in read_chunks(os.fdopen(r, "rb"), b"", size=size, wait=wait):
+                got.put(chunk)
+            got.put(self.END)
+
+        threading.Thread(target=consume, daemon=True).start()
+        return got, w
+
+    @staticmethod
+    def next_within(got, seconds: float = PROMPT) -> bytes | None:
+        import queue
+
+        try:
+            return got.get(timeout=seconds)
+        except queue.Empty:
+            return None
+
+    @pytest.mark.parametrize("wait", [0.0, 0.05])
+    def test_lines_go_on_partial_lines_wait(self, wait):
+        got, w = self.chunks(wait)
+        started = time.monotonic()
+        os.write(w, b"1\n2")
+        assert self.next_within(got) == b"1\n"  # not "1\n2": a row is never cut
+        assert time.monotonic() - started >= wait * 0.9
+        assert self.next_within(got, 0.3) is None  # "2" has no line end yet: nothing to pass on
+        os.write(w, b"\n3\n")
+        os.close(w)
+        rest = b""
+        while (chunk := self.next_within(got)) not in (None, self.END):
+            rest += chunk
+        assert rest == b"2\n3\n"
+        assert chunk == self.END
+
+    def test_end_of_input_without_a_line_end_keeps_the_last_row(self):
+        got, w = self.chunks(0.05)
+        os.write(w, b"1\n2")
+        os.close(w)
+        data = b""
+        while (chunk := self.next_within(got)) not in (None, self.END):
+            data += chunk
+        assert data == b"1\n2" and chunk == self.END
+
+    def test_fast_input_is_cut_at_the_chunk_size_not_per_piece(self):
+        got, w = self.chunks(10.0)  # a long wait: only the size can end a chunk before EOF
+        data = b"0.25,0.75\n" * 300_000  # 3 MB, > size
+        threading.Thread(target=lambda: (os.write(w, data), os.close(w)), daemon=True).start()
+        sizes = []
+        while (chunk := self.next_within(got)) not in (None, self.END):
+            sizes.append(len(chunk))
+        assert chunk == self.END
+        assert sum(sizes) == len(data) and len(sizes) <= 4 and max(sizes) >= 1 << 20
