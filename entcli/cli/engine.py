@@ -600,7 +600,7 @@ def emit(run: Run, results: Iterator[tuple[Columns, Block]], table: Table | None
     output = run.output
     with output_stream(output.path) as out:
         writer = Writer(output.format, out, run.primary, digits=output.digits, names=run.names, title=run.title,
-                        color=output.color)
+                        color=output.color, width=output.width, max_rows=output.max_rows)
         try:
             for columns, block in results:
                 columns = run.carried(columns, block)
@@ -624,7 +624,8 @@ def write_report(output: Output, primary: str, title: str, columns: Columns,
     from entcli.io.render import Writer
 
     with output_stream(output.path) as out:
-        writer = Writer(output.format, out, primary, digits=output.digits, title=title, color=output.color)
+        writer = Writer(output.format, out, primary, digits=output.digits, title=title, color=output.color,
+                        width=output.width, max_rows=output.max_rows)
         writer.write(columns)
         writer.close()
         if below_table is not None and output.format == "table":

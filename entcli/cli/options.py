@@ -427,6 +427,10 @@ class Units(Group):
         return f"{what} ({self.unit})"
 
 
+#: Rows a table shows on a terminal by default (the first 20 and the last 5).
+TERMINAL_ROWS = 25
+
+
 @dataclass(frozen=True)
 class Output(Group):
     """Where and how results are written: ``format`` (as asked, else table on a terminal, plain otherwise),
@@ -436,6 +440,8 @@ class Output(Group):
     digits: int | None = None
     color: bool = False
     path: str | None = None
+    width: int = 80
+    max_rows: int | None = None
 
     PARAMS = (
         _opt("format", Optional[str], None, "-o", "--format", panel=PANEL_OUTPUT,
@@ -447,6 +453,9 @@ class Output(Group):
              help="Colour in tables: auto (a terminal without NO_COLOR), always or never."),
         _opt("output", Optional[str], None, "-O", "--output", panel=PANEL_OUTPUT, metavar="PATH",
              help="Write to PATH (atomically: a failed run leaves no partial file) instead of stdout."),
+        _opt("max_rows", Optional[str], None, "--max-rows", panel=PANEL_OUTPUT, metavar="N|all",
+             help=f"Rows a table shows: the first and last of N (default {TERMINAL_ROWS} on a terminal, all "
+                  "elsewhere); all: every row."),
     )
 
     @classmethod
@@ -455,7 +464,17 @@ class Output(Group):
         terminal = (path is None or path == "-") and env.stdout_isatty
         fmt = args["format"] or ("table" if terminal else "plain")
         color = args["color"] == "always" or (args["color"] == "auto" and not env.no_color and terminal)
-        return cls(fmt, args["digits"], color, path)
+        text = (args["max_rows"] or "").strip().lower()
+        if not text:
+            max_rows = TERMINAL_ROWS if terminal else None
+        elif text == "all":
+            max_rows = None
+        elif text.isdigit() and text.isascii() and int(text) > 0:
+            max_rows = int(text)
+        else:
+            raise InputError(f"--max-rows takes a number of rows >= 1 or all, got {args['max_rows']!r}",
+                             "e.g. --max-rows 50 or --max-rows all")
+        return cls(fmt, args["digits"], color, path, env.width, max_rows)
 
 
 @dataclass(frozen=True)

@@ -77,9 +77,10 @@ class Writer:
     """Writes blocks of results in one format to a text stream; call :meth:`close` at the end.
 
     ``primary`` is the field plain output prints; ``names`` label the outcomes of vector fields in
-    CSV/TSV headers and tables; ``title`` heads a table. ``matrix_width`` M says the rows are the pairs of a
-    pairwise comparison in long form, M consecutive rows per p row: plain output then prints the N x M matrix
-    of the primary result (one line per p row), every other format the long form as it is.
+    CSV/TSV headers and tables; ``title`` heads a table, ``width`` is the screen's and ``max_rows`` how many rows
+    a table shows (None: all; see :class:`entcli.io.tables.TableStream`). ``matrix_width`` M says the rows are
+    the pairs of a pairwise comparison in long form, M consecutive rows per p row: plain output then prints the
+    N x M matrix of the primary result (one line per p row), every other format the long form as it is.
     """
 
     def __init__(
@@ -93,6 +94,8 @@ class Writer:
         title: str = "",
         color: bool = False,
         matrix_width: int | None = None,
+        width: int = 80,
+        max_rows: int | None = None,
     ) -> None:
         if fmt not in OUTPUT_FORMATS:
             raise ValueError(f"unknown output format {fmt!r}")
@@ -104,6 +107,9 @@ class Writer:
         self.title = title
         self.color = color
         self.matrix_width = matrix_width
+        self.width = width
+        self.max_rows = max_rows
+        self._table: Any = None  # the TableStream, once a table is drawn
         self._started = False
         self._rows = 0
 
@@ -180,13 +186,18 @@ class Writer:
         self.stream.write(("[\n" if not self._started else ",\n") + ",\n".join(self._objects(columns, n)))
 
     def _write_table(self, columns: Mapping[str, Column], n: int) -> None:
-        from entcli.io.tables import print_table
+        if self._table is None:
+            from entcli.io.tables import TableStream
 
-        print_table(self.stream, columns, n, title=self.title, names=self.names, digits=self.digits,
-                    color=self.color, first=not self._started)
+            self._table = TableStream(self.stream, title=self.title, names=self.names, digits=self.digits,
+                                      color=self.color, width=self.width, max_rows=self.max_rows)
+        self._table.write(columns, n)
 
     def close(self) -> None:
         """Finish the output (closes the JSON array; an empty JSON result is ``[]``)."""
         if self.fmt == "json":
             self.stream.write("\n]\n" if self._started else "[]\n")
+        if self._table is not None:
+            self._table.close()
+            self._table = None
         self.stream.flush()

@@ -140,7 +140,22 @@ def test_selftest_passes_with_sources(cli):
     r = cli("selftest", "-o", "jsonl")
     rows = [json.loads(x) for x in r.lines()]
     assert r.code == 0 and len(rows) >= 25 and all(row["passed"] == 1 for row in rows)
-    assert "scipy" in r.err and "Cover & Thomas" in r.err and "passed, 0 failed" in r.err
+    assert [row["number"] for row in rows] == list(range(1, len(rows) + 1))
+    sources = {row["source"] for row in rows}
+    assert "scipy.stats.entropy docs" in sources and any("Cover & Thomas" in s for s in sources)
+    assert rows[0]["case"] == "H(1/2, 1/2) in bits" and rows[0]["expected"][0] == rows[0]["got"][0] == 1.0
+    assert f"selftest: {len(rows)} passed, 0 failed" in r.err
+
+
+def test_selftest_in_a_pipe_says_what_each_case_is(cli):
+    # Issue 16: plain output was a column of 1s; now a line per case: number, verdict, case, expected, got.
+    r = cli("selftest")
+    lines = r.lines()
+    assert r.code == 0 and len(lines) >= 25
+    number, verdict, case, expected, got = lines[0].split("\t")
+    assert (number, verdict, case) == ("1", "pass", "H(1/2, 1/2) in bits")
+    assert expected == "expected 1.0" and got == "got 1.0"
+    assert all(line.split("\t")[1] == "pass" for line in lines)
 
 
 def test_color_when_asked(cli):

@@ -226,7 +226,7 @@ def _write_report(reports: list[Calibration], temperature: float, iterations: in
     def diagram(stream: Any) -> None:
         from entcli.io.charts import print_reliability
 
-        print_reliability(stream, reports[0], reports[1], temperature)
+        print_reliability(stream, reports[0], reports[1], temperature, output.width)
 
     engine.write_report(output, "ece", f"Temperature scaling: T = {temperature:.6g}", columns, diagram)
 

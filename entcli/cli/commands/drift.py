@@ -330,7 +330,7 @@ def _write(tables: list[Table], units: Units, output: Output, measure: str, epsi
 
         for t in tables:
             print_drift_bars(stream, t.column, t.labels, proportions(t.counts_p, epsilon).tolist(),
-                             proportions(t.counts_q, epsilon).tolist())
+                             proportions(t.counts_q, epsilon).tolist(), output.width)
 
     engine.write_report(output, primary, units.title("Drift"), columns, bars if detail else None)
     code = ExitCode.OK

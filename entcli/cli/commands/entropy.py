@@ -123,7 +123,7 @@ def entropy(
 def _detail_table(out: IO[str], columns: Columns, run: Run) -> None:
     from entcli.io.tables import print_entropy_detail
 
-    print_entropy_detail(out, columns, run.names, run.output.digits, run.output.color)
+    print_entropy_detail(out, columns, run.names, run.output.digits, run.output.color, run.output.width)
 
 
 def register(app: typer.Typer) -> None:

@@ -147,7 +147,12 @@ def selftest(output: Output,
         from entcli.io.tables import print_selftest
 
         with output_stream(output.path) as out:
-            print_selftest(out, rows, output.color, verbose)
+            print_selftest(out, rows, output.color, verbose, output.width)
+    elif output.format == "plain":  # one line per case, to read: number, verdict, case, expected and got
+        with output_stream(output.path) as out:
+            for i, (what, _, cmd, expected, got, ok) in enumerate(rows, 1):
+                out.write(f"{i}\t{'pass' if ok else 'FAIL'}\t{what}\texpected {','.join(map(repr, expected))}\t"
+                          f"got {','.join(map(repr, got)) or '-'}" + (f"\t{cmd}" if verbose else "") + "\n")
     else:
         from entcli.cli import engine
 
@@ -156,13 +161,15 @@ def selftest(output: Output,
         def pad(values: list[list[float]]) -> np.ndarray:
             return np.array([list(v) + [np.nan] * (width - len(v)) for v in values], dtype=np.float64)
 
-        columns = {"case": np.arange(1, len(rows) + 1), "expected": pad([r[3] for r in rows]),
-                   "got": pad([r[4] if r[4] else [np.nan] for r in rows]),
-                   "tolerance": np.array([c.tol for c in CASES]),
-                   "passed": np.array([r[-1] for r in rows], dtype=np.int64)}
+        columns: dict[str, engine.Column] = {
+            "number": np.arange(1, len(rows) + 1), "case": np.array([r[0] for r in rows], dtype=object),
+            "source": np.array([r[1] for r in rows], dtype=object)}
+        if verbose:
+            columns["command"] = np.array([r[2] for r in rows], dtype=object)
+        columns.update(expected=pad([r[3] for r in rows]), got=pad([r[4] if r[4] else [np.nan] for r in rows]),
+                       tolerance=np.array([c.tol for c in CASES]),
+                       passed=np.array([r[-1] for r in rows], dtype=np.int64))
         engine.emit(engine.Run(output, "passed", "selftest"), engine.single(columns))
-        for i, r in enumerate(rows, 1):
-            print(f"case {i}: {r[0]} [{r[1]}]" + (f": {r[2]}" if verbose else ""), file=sys.stderr)
     print(f"selftest: {len(rows) - failed} passed, {failed} failed", file=sys.stderr)
     raise typer.Exit(1 if failed else 0)
 

@@ -148,14 +148,10 @@ def simulate(
         names = run.names if run.names and len(run.names) == k else [f"p{j + 1}" for j in range(k)]
         max_entropy = math.log(k) * scale
         if output.format == "table":
-            import shutil
-
             from entcli.io.charts import print_history_charts
 
-            width = min(100, shutil.get_terminal_size((80, 24)).columns)
             print_history_charts(sys.stdout, run_title, shown["steps"], shown["entropy"], shown["p"],
-                                 max_entropy if k > 1 else 1.0,
-                                 names, width, output.color)
+                                 max_entropy if k > 1 else 1.0, names, min(100, output.width), output.color)
         if plot is not None:
             from entcli.io.plots import plot_history
 
