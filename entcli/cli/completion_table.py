@@ -37,6 +37,8 @@ OPTIONS = [
     {'name': 'color', 'opts': ('--color',), 'secondary': (), 'takes_value': True, 'choices': ('auto', 'always', 'never'), 'help': 'Colour in tables: auto (a terminal without NO_COLOR), always or never.', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'output', 'opts': ('-O', '--output'), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'Write to PATH (atomically: a failed run leaves no partial file) instead of stdout.', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'max_rows', 'opts': ('--max-rows',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'Rows a table shows: the first and last of N (default 25 on a terminal, all elsewhere); all: every row.', 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'progress', 'opts': ('--progress',), 'secondary': ('--no-progress',), 'takes_value': False, 'choices': (), 'help': 'A progress line on stderr (rows, bytes, rate, time left); default: when stderr is a terminal and the run lasts over a second; --progress: from the start.', 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'quiet', 'opts': ('--quiet',), 'secondary': (), 'takes_value': False, 'choices': (), 'help': 'No progress line.', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'explain', 'opts': ('--explain',), 'secondary': (), 'takes_value': False, 'choices': (), 'help': 'Print the exact formula and conventions of this run (unit, direction, how input was read) to stderr, so a result can be checked by hand.', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'max', 'opts': ('--max',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'Exit 1 if the primary result of any row is above X (rows named on stderr).', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'min', 'opts': ('--min',), 'secondary': (), 'takes_value': True, 'choices': (), 'help': 'Exit 1 if the primary result of any row is below X (rows named on stderr).', 'hidden': False, 'multiple': False, 'typer': True},
@@ -126,14 +128,14 @@ OPTIONS = [
 ROOT = {'commands': [('entropy', 'Entropy H(p), perplexity, surprisal.'), ('softmax', 'Probabilities from logits: softmax, log-softmax.'), ('xent', 'Cross-entropy H(p, q), from labels, logits, binary.'), ('kl', 'KL(p||q), reverse, symmetric, Jensen-Shannon.'), ('drift', 'Two samples, column by column: PSI, KL, JS, G-test.'), ('normalize', 'Power transform p^gamma to a target entropy.'), ('calibrate', 'Temperature scaling: fit T to labels; ECE, NLL, Brier.'), ('grad', 'Gradients w.r.t. logits; softmax Jacobian; --check.'), ('simulate', 'Entropy minimisation by gradient descent, step by step.'), ('selftest', 'Replay published reference values; exit 1 on a mismatch.')], 'options': [0, 1, 2, 3]}
 
 COMMANDS = {
-    'entropy': {'has_argument': True, 'options': [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 3]},
-    'softmax': {'has_argument': True, 'options': [38, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 30, 31, 32, 33, 34, 35, 3]},
-    'xent': {'has_argument': False, 'options': [39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 50, 51, 52, 53, 54, 55, 25, 56, 57, 58, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 3]},
-    'kl': {'has_argument': False, 'options': [59, 60, 61, 62, 63, 64, 65, 66, 67, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 50, 51, 52, 53, 54, 55, 25, 56, 57, 58, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 3]},
-    'drift': {'has_argument': False, 'options': [68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 3]},
-    'normalize': {'has_argument': True, 'options': [81, 82, 83, 84, 85, 86, 87, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 3]},
-    'calibrate': {'has_argument': True, 'options': [88, 89, 90, 91, 92, 93, 94, 95, 96, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 3]},
-    'grad': {'has_argument': True, 'options': [97, 98, 99, 100, 101, 102, 103, 104, 105, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 3]},
-    'simulate': {'has_argument': True, 'options': [106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 3]},
-    'selftest': {'has_argument': False, 'options': [118, 30, 31, 32, 33, 34, 3]},
+    'entropy': {'has_argument': True, 'options': [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 3]},
+    'softmax': {'has_argument': True, 'options': [40, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 30, 31, 32, 33, 34, 35, 36, 37, 3]},
+    'xent': {'has_argument': False, 'options': [41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 52, 53, 54, 55, 56, 57, 25, 58, 59, 60, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 3]},
+    'kl': {'has_argument': False, 'options': [61, 62, 63, 64, 65, 66, 67, 68, 69, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 52, 53, 54, 55, 56, 57, 25, 58, 59, 60, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 3]},
+    'drift': {'has_argument': False, 'options': [70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 3]},
+    'normalize': {'has_argument': True, 'options': [83, 84, 85, 86, 87, 88, 89, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 3]},
+    'calibrate': {'has_argument': True, 'options': [90, 91, 92, 93, 94, 95, 96, 97, 98, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 3]},
+    'grad': {'has_argument': True, 'options': [99, 100, 101, 102, 103, 104, 105, 106, 107, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 3]},
+    'simulate': {'has_argument': True, 'options': [108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 3]},
+    'selftest': {'has_argument': False, 'options': [120, 30, 31, 32, 33, 34, 35, 36, 3]},
 }

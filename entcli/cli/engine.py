@@ -29,7 +29,7 @@ from entcli.cli.options import Checks, Files, Input, Output, PairReading, Readin
 from entcli.core.distributions import Kind, Problem, describe_problem, to_probabilities
 from entcli.core.logits import log_softmax
 from entcli.errors import ExitCode, InputError
-from entcli.io.blocks import Block, Source, aligned, iter_blocks
+from entcli.io.blocks import Block, Bytes, Source, aligned, iter_blocks
 from entcli.io.numbers import Column, Columns
 from entcli.io.roles import listed
 
@@ -93,6 +93,8 @@ class Run:
     own_keys: bool = False
     #: --explain's printer, for what is learnt while reading (how outcomes were paired)
     explain: Callable[..., None] | None = None
+    #: how much of each input is read, for the progress line
+    inputs: list[Bytes] = field(default_factory=list)
     skipped: int = 0
     nonfinite: RowTally = field(default_factory=RowTally)
     #: failures by message ("check failed: entropy > 0.5", "warning: not converged ..."), each with its rows
@@ -124,6 +126,10 @@ class Run:
         out.update({k: fields[k] for k in self.keys if k in fields})
         out.update(columns)
         return out
+
+    def track(self, *sources: Source) -> None:
+        """Count the bytes read from ``sources`` in the progress line."""
+        self.inputs += [s.bytes for s in sources if s.bytes is not None]
 
     def skip(self, message: str) -> None:
         """Report a skipped row now (stderr) and count it for the exit code."""
@@ -275,6 +281,7 @@ def stream(source_input: Input, reading: Reading, run: Run, compute: Compute, *,
     source = source_input.open(on_bad=run.skip if run.skip_invalid else None)
     run.names = source.names
     run.carry(source, source_input.files)
+    run.track(source)
     run.note(*source.notes)
     rows = checked(source, reading, run, check)
     return emit(run, ((compute(p, block), block) for p, block in rows), table)
@@ -396,6 +403,7 @@ def pair_up(a: Source, b: Source, files: Files, reading: PairReading, run: Run, 
     (``names``), set the keys the results carry (with --on, the join columns too); return the joined pairs (with
     --on, else None) and a note for --explain on how outcomes were paired."""
     note = by_name(a, b, kinds, files.roles.fill, labels) if names else ""
+    run.track(a, b)
     if reading.pairwise:
         run.carry(a, files, "p_")
         run.carry(b, files, "q_")
@@ -598,12 +606,19 @@ def emit(run: Run, results: Iterator[tuple[Columns, Block]], table: Table | None
     from entcli.io.render import Writer
 
     output = run.output
+    progress = None
+    if output.progress is not False:
+        from entcli.io.progress import Progress
+
+        progress = Progress(sys.stderr, run.inputs, at_once=output.progress is True, width=output.width)
     with output_stream(output.path) as out:
         writer = Writer(output.format, out, run.primary, digits=output.digits, names=run.names, title=run.title,
                         color=output.color, width=output.width, max_rows=output.max_rows)
         try:
             for columns, block in results:
                 columns = run.carried(columns, block)
+                if progress is not None and output.terminal:
+                    progress.clear()  # the results' terminal is the progress line's too
                 if output.format == "table" and table is not None:
                     table(out, columns, run)
                 else:
@@ -611,7 +626,11 @@ def emit(run: Run, results: Iterator[tuple[Columns, Block]], table: Table | None
                     writer.write(columns)
                 out.flush()  # a block's results go out as soon as they are known (a slow pipe, tail -f)
                 run.observe(columns[run.primary], block)
+                if progress is not None:
+                    progress.update(len(block.values))
         finally:
+            if progress is not None:
+                progress.clear()
             writer.close()
     return run.finish()
 

@@ -442,6 +442,10 @@ class Output(Group):
     path: str | None = None
     width: int = 80
     max_rows: int | None = None
+    #: the progress line on stderr: False never, None after a second, True at once
+    progress: bool | None = False
+    #: results go to a terminal (stdout, no -O)
+    terminal: bool = False
 
     PARAMS = (
         _opt("format", Optional[str], None, "-o", "--format", panel=PANEL_OUTPUT,
@@ -456,6 +460,10 @@ class Output(Group):
         _opt("max_rows", Optional[str], None, "--max-rows", panel=PANEL_OUTPUT, metavar="N|all",
              help=f"Rows a table shows: the first and last of N (default {TERMINAL_ROWS} on a terminal, all "
                   "elsewhere); all: every row."),
+        _opt("progress", Optional[bool], None, "--progress/--no-progress", panel=PANEL_OUTPUT, show_default=False,
+             help="A progress line on stderr (rows, bytes, rate, time left); default: when stderr is a terminal "
+                  "and the run lasts over a second; --progress: from the start."),
+        _opt("quiet", bool, False, "--quiet", panel=PANEL_OUTPUT, help="No progress line."),
     )
 
     @classmethod
@@ -474,7 +482,10 @@ class Output(Group):
         else:
             raise InputError(f"--max-rows takes a number of rows >= 1 or all, got {args['max_rows']!r}",
                              "e.g. --max-rows 50 or --max-rows all")
-        return cls(fmt, args["digits"], color, path, env.width, max_rows)
+        progress = None if args["progress"] is None else bool(args["progress"])
+        if args["quiet"] or not env.stderr_isatty:
+            progress = False
+        return cls(fmt, args["digits"], color, path, env.width, max_rows, progress, terminal)
 
 
 @dataclass(frozen=True)

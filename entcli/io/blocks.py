@@ -64,6 +64,14 @@ class Block:
 
 
 @dataclass
+class Bytes:
+    """How much of an input has been read, in bytes, and its size when it is known (a regular file): progress."""
+
+    read: int = 0
+    total: int | None = None
+
+
+@dataclass
 class Source:
     """A stream of distributions: ``name`` for messages, ``names`` of the outcomes (or None).
 
@@ -80,6 +88,8 @@ class Source:
     notes: list[str] = field(default_factory=list)
     #: every column of the input by name, in input order (its header), where it has one
     columns: list[str] | None = None
+    #: bytes read so far (and the size), for readers of byte streams
+    bytes: Bytes | None = None
 
 
 class RowsBeforeError(Exception):

@@ -26,7 +26,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from entcli.errors import InputError
-from entcli.io.blocks import BadRowHandler, Block, RowsBeforeError, Source
+from entcli.io.blocks import BadRowHandler, Block, Bytes, RowsBeforeError, Source
 from entcli.io.roles import Layout, Roles, listed, resolve, select
 from entcli.io.text import PROMPT_WAIT, decode_chunk, is_content_line, read_chunks
 
@@ -272,10 +272,11 @@ def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler
     import json
 
     roles = roles or Roles()
-    chunks: Iterator[tuple[str, int]] = _decoded(read_chunks(stream, head, name=name, wait=wait), name)
+    count = Bytes()
+    chunks: Iterator[tuple[str, int]] = _decoded(read_chunks(stream, head, name=name, wait=wait, count=count), name)
     # The chunks up to the first with a content line (every chunk with --fill 0: the union needs every row).
     pending = list(chunks) if roles.fill else list(_up_to_content(chunks))
-    source = Source(name, iter(()), None, "jsonl")
+    source = Source(name, iter(()), None, "jsonl", bytes=count)
     shape: RowShape | None = None
     lines = (raw[j] for text, line in pending for raw, idx, _ in [_line_items(text, line)] for j in idx)
     items = [item for item in map(_loads_or_none, lines) if item is not None] if roles.fill else []

@@ -160,19 +160,38 @@ def open_source(
     if roles.field is not None and fmt not in ("json", "jsonl"):
         raise InputError(f"{name}: --field picks a field of JSON objects, but the input is {fmt}",
                          "drop --field, or give JSON / JSON Lines")
+    total = _size(stream)
     if fmt == "npy":
         return numeric_layout(_npy_source(stream, name, head, path), roles)
     if fmt == "json":
         return json_source(stream, name, head, roles)
     if fmt == "jsonl":
-        return jsonl_source(stream, name, head, on_bad, roles, wait)
+        return _sized(jsonl_source(stream, name, head, on_bad, roles, wait), total)
     if delimiter is None:
         delimiter = DELIMITERS[fmt] if fmt in ("csv", "tsv") else None
         sniff_delimiter = fmt == "txt" or fmt is None
     else:
         delimiter = delimiter_of(delimiter)
         sniff_delimiter = False
-    return text_source(stream, name, head, delimiter, sniff_delimiter, header, on_bad, fast, roles, wait)
+    return _sized(text_source(stream, name, head, delimiter, sniff_delimiter, header, on_bad, fast, roles, wait),
+                  total)
+
+
+def _size(stream: BinaryIO) -> int | None:
+    """The size in bytes of a regular file (None for a pipe or a terminal: not known in advance)."""
+    import stat
+
+    try:
+        info = os.fstat(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
+
+
+def _sized(source: Source, total: int | None) -> Source:
+    if source.bytes is not None:
+        source.bytes.total = total
+    return source
 
 
 def numeric_layout(source: Source, roles: Roles) -> Source:

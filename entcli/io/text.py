@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from entcli.errors import InputError
-from entcli.io.blocks import BadRowHandler, Block, RowsBeforeError, Source
+from entcli.io.blocks import BadRowHandler, Block, Bytes, RowsBeforeError, Source
 from entcli.io.roles import Layout, Roles, listed, resolve
 
 #: Text is read in chunks of about this many bytes (cut at a line end).
@@ -36,7 +36,8 @@ PROMPT_WAIT = 0.2
 
 
 def read_chunks(stream: BinaryIO, head: bytes, size: int | None = None, name: str = "input",
-                max_line: int | None = MAX_LINE_BYTES, wait: float = PROMPT_WAIT) -> Iterator[bytes]:
+                max_line: int | None = MAX_LINE_BYTES, wait: float = PROMPT_WAIT,
+                count: Bytes | None = None) -> Iterator[bytes]:
     """Bytes of ``stream`` (after ``head``) in chunks of about ``size`` that end at a line end.
 
     A chunk is ``size`` bytes completed to the end of its line (LF). A chunk with no LF but a CR (CR-only line
@@ -46,14 +47,18 @@ def read_chunks(stream: BinaryIO, head: bytes, size: int | None = None, name: st
 
     A pipe, FIFO, terminal or socket is read by a thread (:func:`_arrivals`): whole lines that have waited
     ``wait`` seconds for more input become a chunk of their own, so the results of a slow stream come out as
-    its rows arrive, and reading overlaps parsing on a fast one.
+    its rows arrive, and reading overlaps parsing on a fast one. ``count`` tallies the bytes passed on.
     """
     size = size or CHUNK_BYTES
     try:
-        if _is_stream(stream):
-            yield from _prompt_chunks(stream, head, size, name, max_line, wait)
-        else:
-            yield from _file_chunks(stream, head, size, name, max_line)
+        chunks = _prompt_chunks(stream, head, size, name, max_line, wait) if _is_stream(stream) else \
+            _file_chunks(stream, head, size, name, max_line)
+        if count is None:
+            yield from chunks
+            return
+        for chunk in chunks:
+            count.read += len(chunk)
+            yield chunk
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
@@ -304,8 +309,9 @@ def text_source(
     whose width differs from the rows' is an error.
     """
     roles = roles or Roles()
-    chunks = read_chunks(stream, head, name=name, wait=wait)
-    source = Source(name, iter(()), None, "text")
+    count = Bytes()
+    chunks = read_chunks(stream, head, name=name, wait=wait, count=count)
+    source = Source(name, iter(()), None, "text", bytes=count)
     line = 1  # the line the current chunk starts at
     text = ""
     pending: InputError | None = None  # a bad line after the text read so far: raised once its rows are out

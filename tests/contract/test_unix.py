@@ -135,3 +135,87 @@ class TestPromptChunks:
             sizes.append(len(chunk))
         assert chunk == self.END
         assert sum(sizes) == len(data) and len(sizes) <= 4 and max(sizes) >= 1 << 20
+
+
+def run_with_terminal_stderr(args: list[str], stdin_path: str | None = None, stdout_tty: bool = False,
+                             env: dict[str, str] | None = None) -> tuple[int, bytes, bytes]:
+    """Run entcli with stderr (and, with ``stdout_tty``, stdout) on a pseudo-terminal; return the exit code, what
+    stdout got (or the terminal, with ``stdout_tty``) and what the terminal got."""
+    import pty
+
+    master, slave = pty.openpty()
+    stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "entcli", *args], stdin=stdin,
+                                stdout=slave if stdout_tty else subprocess.PIPE, stderr=slave,
+                                env={**os.environ, "NO_COLOR": "1", "COLUMNS": "100", **(env or {})})
+        os.close(slave)
+        terminal = b""
+        out = b""
+        while True:
+            ready, _, _ = select.select([master] + ([proc.stdout] if proc.stdout else []), [], [], 60)
+            if not ready:
+                break
+            if master in ready:
+                try:
+                    data = os.read(master, 1 << 16)
+                except OSError:  # the terminal's last writer is gone
+                    data = b""
+                if not data:
+                    break
+                terminal += data
+            if proc.stdout is not None and proc.stdout in ready:
+                out += proc.stdout.read1(1 << 16) if hasattr(proc.stdout, "read1") else proc.stdout.read()
+        if proc.stdout is not None:
+            out += proc.stdout.read()
+        return proc.wait(timeout=60), out, terminal
+    finally:
+        os.close(master)
+        if stdin_path:
+            stdin.close()
+
+
+@pytest.fixture(scope="module")
+def big_csv(tmp_path_factory):
+    import numpy as np
+
+    path = tmp_path_factory.mktemp("progress") / "big.csv"
+    rng = np.random.default_rng(0)
+    rows = rng.dirichlet(np.ones(8), 150_000)
+    np.savetxt(path, rows, delimiter=",", fmt="%.17g")
+    return str(path)
+
+
+class TestProgress:
+    def test_progress_on_a_terminal_shows_rows_bytes_and_rate_and_is_erased(self, big_csv):
+        code, out, terminal = run_with_terminal_stderr(["entropy", "-i", big_csv, "--progress", "-o", "plain"])
+        assert code == 0 and out.count(b"\n") == 150_000  # results intact: nothing of the progress line in them
+        text = terminal.decode()
+        assert "rows" in text and "rows/s" in text and "of " in text and "MB" in text, text[:300]
+        assert text.endswith("\r\x1b[K")  # erased at the end
+        assert b"rows/s" not in out
+
+    def test_no_progress_when_stderr_is_not_a_terminal(self, big_csv):
+        proc = subprocess.run([sys.executable, "-m", "entcli", "entropy", "-i", big_csv, "--progress"],
+                              capture_output=True, timeout=120)
+        assert proc.returncode == 0 and proc.stderr == b""
+
+    @pytest.mark.parametrize("flag", ["--no-progress", "--quiet"])
+    def test_no_progress_when_asked(self, big_csv, flag):
+        code, _, terminal = run_with_terminal_stderr(["entropy", "-i", big_csv, flag])
+        assert code == 0 and terminal == b""
+
+    def test_a_short_run_shows_none(self):
+        code, out, terminal = run_with_terminal_stderr(["entropy", "0.5", "0.5"])
+        assert code == 0 and terminal == b"" and out == b"0.6931471805599453\n"
+
+    def test_warnings_are_not_mixed_into_the_progress_line(self, tmp_path):
+        path = tmp_path / "q0.csv"
+        path.write_text("1,0\n" * 1000)  # KL((0.5, 0.5) || (1, 0)) = inf: a warning at the end
+        code, _, terminal = run_with_terminal_stderr(["kl", "-p", "0.5,0.5", "-q", str(path), "--progress"])
+        assert code == 0
+        text = terminal.decode()
+        assert "rows" in text.split("\r\x1b[K")[0] or text.startswith("\r")  # the line was drawn
+        assert "1,000 rows" in text
+        after = text.split("\r\x1b[K")[-1]  # what follows the last erase: the warning, on a line of its own
+        assert after.startswith("warning: kl is not finite in rows 1, 2"), after
