@@ -16,6 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from entcli.cli.environment import Environment
+from entcli.cli.messages import tell
 from entcli.core.errors import DomainError
 from entcli.errors import ClosedPipe, EntcliError, ExitCode
 
@@ -90,9 +91,9 @@ def __getattr__(name: str) -> typer.Typer:
 
 
 def _error(message: str, hint: str | None = None) -> None:
-    print(f"error: {message}", file=sys.stderr)
+    tell(f"error: {message}")
     if hint:
-        print(f"hint: {hint}", file=sys.stderr)
+        tell(f"hint: {hint}")
 
 
 SHELLS = ("bash", "zsh", "fish")

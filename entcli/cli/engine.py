@@ -25,6 +25,7 @@ from typing import IO, Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from entcli.cli.messages import tell
 from entcli.cli.options import Checks, Files, Input, Output, PairReading, Reading
 from entcli.core.distributions import Kind, Problem, describe_problem, to_probabilities
 from entcli.core.logits import log_softmax
@@ -134,7 +135,7 @@ class Run:
     def skip(self, message: str) -> None:
         """Report a skipped row now (stderr) and count it for the exit code."""
         self.skipped += 1
-        print(f"skipped: {message}", file=sys.stderr)
+        tell(f"skipped: {message}")
 
     def observe(self, column: Column, block: Block) -> None:
         """Tally the primary results of a block against --max/--min and for non-finite values."""
@@ -158,13 +159,12 @@ class Run:
         """Print the end-of-run messages and return the exit code."""
         code = ExitCode.OK
         if self.nonfinite.count:
-            print(f"warning: {self.primary} is not finite in {self.nonfinite.text()}{self.nonfinite_hint}",
-                  file=sys.stderr)
+            tell(f"warning: {self.primary} is not finite in {self.nonfinite.text()}{self.nonfinite_hint}")
         for what, tally in self.failed.items():
-            print(f"{what} in {tally.text()}", file=sys.stderr)
+            tell(f"{what} in {tally.text()}")
             code = ExitCode.CHECK_FAILED
         if self.skipped:
-            print(f"skipped {self.skipped} invalid row(s)", file=sys.stderr)
+            tell(f"skipped {self.skipped} invalid row(s)")
             code = ExitCode.CHECK_FAILED
         return code
 
@@ -388,7 +388,7 @@ def joined(a: Source, b: Source, on: tuple[str, ...], run: Run) -> Iterator[tupl
         if not run.skip_invalid:
             raise InputError(message, "--on pairs rows of the same key; --skip-invalid reports these and goes on")
         run.skipped += len(unmatched)
-        print(f"skipped: {message}", file=sys.stderr)
+        tell(f"skipped: {message}")
 
 
 def pair_files(files: Files, reading: PairReading) -> Files:
@@ -426,9 +426,8 @@ def _disagreeing_keys(a: Block, b: Block, warned: list[str]) -> None:
         if differ.any():
             i = int(np.argmax(differ))
             warned.append(name)
-            print(f"warning: -p and -q disagree on key {name!r} at {a.where(i)} ({str(a.fields[name][i])!r} vs "
-                  f"{str(b.fields[name][i])!r}); rows are paired by position: --on {name} pairs them by key",
-                  file=sys.stderr)
+            tell(f"warning: -p and -q disagree on key {name!r} at {a.where(i)} ({str(a.fields[name][i])!r} vs "
+                 f"{str(b.fields[name][i])!r}); rows are paired by position: --on {name} pairs them by key")
             return
 
 

@@ -80,7 +80,7 @@ def test_checks_name_the_columns_that_drift(cli, tmp_path):
             "device,score", "--epsilon", "1e-3")
     assert cli(*args, "--max", "100").code == 0
     r = cli(*args, "--max", "0.1")
-    assert r.code == 1 and "drift: psi > 0.1 in column(s) device, score" in r.err
+    assert r.code == 1 and "entcli: check failed: psi > 0.1 in column(s) device, score" in r.err
     r = cli(*args, "--min-p-value", "0.999999")
     assert r.code == 1 and "G-test p-value < 0.999999" in r.err
     r = cli(*args, "--measure", "total_variation")

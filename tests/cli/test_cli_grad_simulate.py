@@ -107,7 +107,7 @@ def test_simulate_plot(cli, tmp_path):
 def test_simulate_bad_options(cli):
     for args in (["--steps", "-1"], ["--lr", "-1"], ["--every", "0"], ["-T", "0"]):
         r = cli("simulate", *args)
-        assert r.code == 2 and r.err.startswith("error:"), args
+        assert r.code == 2 and r.err.startswith("entcli: error:"), args
 
 
 
@@ -119,8 +119,8 @@ def test_plot_without_matplotlib_says_which_extra(cli, monkeypatch, tmp_path):
     # Checked before anything is computed: nothing on stdout.
     assert r.code == 2
     assert r.out == ""
-    assert r.err.splitlines() == ["error: --plot needs matplotlib, which is not installed",
-                                  "hint: pip install 'entcli[plot]'"]
+    assert r.err.splitlines() == ["entcli: error: --plot needs matplotlib, which is not installed",
+                                  "entcli: hint: pip install 'entcli[plot]'"]
 
 
 

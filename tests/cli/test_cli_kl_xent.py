@@ -59,7 +59,7 @@ def test_broadcast_and_count_errors(cli, tmp_path):
     # A core precondition (same number of outcomes) is the user's error, exit 2, never an internal one (70).
     r = cli("kl", "-p", "0.5,0.5", "-q", "0.2,0.3,0.5")
     assert r.code == 2, r.err
-    assert r.err.startswith("error: p has 2 outcomes but q has 3\n") and "internal error" not in r.err
+    assert r.err.startswith("entcli: error: p has 2 outcomes but q has 3\n") and "internal error" not in r.err
 
 
 def test_stdin_for_one_side(cli):

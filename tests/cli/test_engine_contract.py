@@ -44,7 +44,7 @@ def test_a_hint_names_only_options_the_command_has(cli):
 @pytest.mark.parametrize("value", ["-1", "nan", "inf"])
 def test_a_bad_pseudocount_is_exit_2(cli, value):
     r = cli("entropy", "--counts", "--estimator", "dirichlet", "--pseudocount", value, "1", "2")
-    assert r.code == 2 and r.err.startswith("error: --pseudocount must be finite and >= 0"), r.err
+    assert r.code == 2 and r.err.startswith("entcli: error: --pseudocount must be finite and >= 0"), r.err
 
 
 @pytest.mark.parametrize("call", [

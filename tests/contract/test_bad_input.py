@@ -30,7 +30,7 @@ CASES = [
 def test_error_contract(cli, args, message):
     r = cli(*args)
     assert r.code == 2
-    assert r.err.startswith("error: "), r.err
+    assert r.err.startswith("entcli: error: "), r.err
     assert message in r.err
     assert "Traceback" not in r.err
     assert len(r.err.strip().splitlines()) <= 2

@@ -54,7 +54,7 @@ def cases():
 def test_bad_input_matrix(cli, args, stdin, message):
     r = cli(*args, stdin=stdin)
     assert r.code == 2, (r.out, r.err)
-    assert r.err.startswith("error: ") and message in r.err, r.err
+    assert r.err.startswith("entcli: error: ") and message in r.err, r.err
     assert "Traceback" not in r.err
 
 
@@ -90,7 +90,7 @@ def test_logit_commands_accept_huge_and_minus_inf(cli, name):
 ])
 def test_out_of_range_and_conflicting_options(cli, args, message):
     r = cli(*args)
-    assert r.code == 2 and r.err.startswith("error: ") and message in r.err, r.err
+    assert r.code == 2 and r.err.startswith("entcli: error: ") and message in r.err, r.err
 
 
 def test_single_outcome_and_wide_rows(cli):

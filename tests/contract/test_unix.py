@@ -218,4 +218,4 @@ class TestProgress:
         assert "rows" in text.split("\r\x1b[K")[0] or text.startswith("\r")  # the line was drawn
         assert "1,000 rows" in text
         after = text.split("\r\x1b[K")[-1]  # what follows the last erase: the warning, on a line of its own
-        assert after.startswith("warning: kl is not finite in rows 1, 2"), after
+        assert after.startswith("entcli: warning: kl is not finite in rows 1, 2"), after

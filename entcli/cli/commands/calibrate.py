@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
+from entcli.cli.messages import tell
 from entcli.cli.options import Explain, Files, Input, Output, Units, command
 
 if TYPE_CHECKING:
@@ -171,7 +172,7 @@ def _run(z: Any, labels: Any, blocks: list[Any], src: Source, files: Files, unit
         fit = fit_temperature(z[:, 0] if binary else z, labels.astype(np.intp), binary)  # DomainError: exit 2
         temperature, iterations = fit.temperature, fit.iterations
         if fit.note:
-            print(f"warning: {fit.note}", file=sys.stderr)
+            tell(f"warning: {fit.note}")
         explain(f"fitted: T = {temperature!r} (beta = {fit.beta!r}) in {iterations} iterations, "
                 f"NLL' = {fit.gradient:.1e}")
 
@@ -200,7 +201,7 @@ def _run(z: Any, labels: Any, blocks: list[Any], src: Source, files: Files, unit
     if max_ece is not None:
         ece = reports[0 if before else 1].ece
         if not ece <= max_ece:
-            print(f"check failed: ece {'before calibration ' if before else ''}{ece!r} > {max_ece:g}", file=sys.stderr)
+            tell(f"check failed: ece {'before calibration ' if before else ''}{ece!r} > {max_ece:g}")
             code = ExitCode.CHECK_FAILED
     raise typer.Exit(code)
 

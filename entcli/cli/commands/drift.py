@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
+from entcli.cli.messages import tell
 from entcli.cli.options import Explain, Files, Output, Units, choices, command
 from entcli.core.vocabulary import DRIFT_MEASURES
 
@@ -284,7 +285,6 @@ def _row_tables(files: Files, p_src: str, q_src: str, explain: Explain) -> Table
 def _write(tables: list[Table], units: Units, output: Output, measure: str, epsilon: float | None,
            max_value: float | None, min_p_value: float | None, detail: bool) -> None:
     import math
-    import sys
 
     import numpy as np
 
@@ -338,17 +338,17 @@ def _write(tables: list[Table], units: Units, output: Output, measure: str, epsi
     names = out["column"]
     infinite = [c for c, v in zip(names, values, strict=True) if not math.isfinite(v)]
     if infinite:
-        print(f"warning: {measure} is infinite for column(s) {', '.join(infinite)} (a category or bin with "
-              "observations on one side only); --epsilon E smooths the proportions", file=sys.stderr)
+        tell(f"warning: {measure} is infinite for column(s) {', '.join(infinite)} (a category or bin with "
+             "observations on one side only); --epsilon E smooths the proportions")
     if max_value is not None:
         over = [c for c, v in zip(names, values, strict=True) if not v <= max_value]
         if over:
-            print(f"drift: {measure} > {max_value:g} in column(s) {', '.join(over)}", file=sys.stderr)
+            tell(f"check failed: {measure} > {max_value:g} in column(s) {', '.join(over)}")
             code = ExitCode.CHECK_FAILED
     if min_p_value is not None:
         low = [c for c, v in zip(names, out["g_p_value"], strict=True) if v < min_p_value]
         if low:
-            print(f"drift: G-test p-value < {min_p_value:g} in column(s) {', '.join(low)}", file=sys.stderr)
+            tell(f"check failed: G-test p-value < {min_p_value:g} in column(s) {', '.join(low)}")
             code = ExitCode.CHECK_FAILED
     raise typer.Exit(code)
 
