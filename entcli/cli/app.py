@@ -76,7 +76,7 @@ def _version(value: bool) -> None:
 
 def _root(
     version: Optional[bool] = typer.Option(
-        None, "--version", callback=_version, is_eager=True, help="Print 'entcli X.Y.Z' and exit."
+        None, "-V", "--version", callback=_version, is_eager=True, help="Print 'entcli X.Y.Z' and exit."
     ),
 ) -> None:
     """Entropy, cross-entropy, KL divergence and their gradients, for discrete distributions."""
@@ -130,6 +130,8 @@ def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
     only = first if first in NAMES and "_ENTCLI_COMPLETE" not in os.environ else None
     try:
         command = typer.main.get_command(make_app(only))
+        if only is not None:
+            args = joined_values(command.commands[only], args)  # type: ignore[attr-defined]
         result = command.main(args=args, prog_name="entcli", standalone_mode=False, obj=env)
         return int(result) if isinstance(result, int) else ExitCode.OK
     except EntcliError as e:
@@ -161,6 +163,33 @@ def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
             "(ENTCLI_DEBUG=1 shows the traceback)",
         )
         return ExitCode.INTERNAL
+
+
+def joined_values(command: Any, args: list[str]) -> list[str]:
+    """``-p 0.5 0.5 -q 0.9 0.1`` read as ``-p 0.5,0.5 -q 0.9,0.1`` where that is unambiguous: the command takes
+    no values of its own (kl, xent), the option takes a SRC, its value is a number and so are the words after it.
+    A command with values (grad, simulate) keeps its reading: there the words after ``--target 0`` are logits."""
+    if any(p.param_type_name == "argument" for p in command.params):
+        return args
+    from entcli.io.readers import looks_numeric
+
+    sources = {o for p in command.params if p.param_type_name == "option" and p.metavar == "SRC" for o in p.opts}
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        word = args[i]
+        out.append(word)
+        i += 1
+        if word == "--":
+            return out + args[i:]
+        if word in sources and i < len(args) and looks_numeric(args[i]):
+            values = [args[i]]
+            i += 1
+            while i < len(args) and looks_numeric(args[i]):
+                values.append(args[i])
+                i += 1
+            out.append(",".join(v.strip(" ,") for v in values))
+    return out
 
 
 def _closed_pipe() -> int:

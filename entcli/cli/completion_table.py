@@ -2,7 +2,7 @@
 
 # Every option once, one per line: name, spellings, whether it takes a value, choices, help.
 OPTIONS = [
-    {'name': 'version', 'opts': ('--version',), 'secondary': (), 'takes_value': False, 'choices': (), 'help': "Print 'entcli X.Y.Z' and exit.", 'hidden': False, 'multiple': False, 'typer': True},
+    {'name': 'version', 'opts': ('-V', '--version'), 'secondary': (), 'takes_value': False, 'choices': (), 'help': "Print 'entcli X.Y.Z' and exit.", 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'install_completion', 'opts': ('--install-completion',), 'secondary': (), 'takes_value': False, 'choices': (), 'help': 'Install completion for the current shell.', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'show_completion', 'opts': ('--show-completion',), 'secondary': (), 'takes_value': False, 'choices': (), 'help': 'Show completion for the current shell, to copy it or customize the installation.', 'hidden': False, 'multiple': False, 'typer': True},
     {'name': 'help', 'opts': ('--help', '-h'), 'secondary': (), 'takes_value': False, 'choices': (), 'help': 'Show this message and exit.', 'hidden': False, 'multiple': False, 'typer': True},

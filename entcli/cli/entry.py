@@ -20,7 +20,7 @@ def _main(argv: list[str] | None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     if sys.stderr is None:  # started with stderr closed: messages are dropped, never mixed into stdout's data
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
-    if args == ["--version"]:
+    if args in (["--version"], ["-V"]):
         # The package metadata's version is read from this attribute at build time (pyproject.toml), so
         # this is the same string as importlib.metadata.version("entcli"), without its 30 ms import.
         from entcli._version import __version__

@@ -40,29 +40,59 @@ def plot_history(
 ) -> None:
     """Write class probabilities, entropy, max probability and logits against the step (one run)."""
     plt = _pyplot(path)
+    fig = history_figure(plt, steps, p, entropy, z, names, title, unit, max_entropy)
+    _save(plt, fig, path)
+
+
+#: Legends list at most this many classes (the lines of the others are drawn, unnamed).
+LEGEND_CLASSES = 12
+
+
+def class_colors(k: int) -> list[Any]:
+    """A distinct colour per class: tab10 up to 10 classes, tab20 up to 20, else evenly along viridis. None of
+    them is black, which marks the entropy and the max probability."""
+    import matplotlib
+
+    if k <= 10:
+        return [matplotlib.colormaps["tab10"](j) for j in range(k)]
+    if k <= 20:
+        return [matplotlib.colormaps["tab20"](j) for j in range(k)]
+    return [matplotlib.colormaps["viridis"](x) for x in np.linspace(0.0, 0.9, k)]
+
+
+def history_figure(plt: Any, steps: NDArray[np.intp], p: NDArray[np.float64], entropy: NDArray[np.float64],
+                   z: NDArray[np.float64], names: Sequence[str], title: str, unit: str, max_entropy: float) -> Any:
+    """The four panels of a simulation, each with a legend; classes named by ``names`` (the input's outcome
+    names, else p1..pK), one colour each in both class panels."""
     fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True, constrained_layout=True)
     (ax_p, ax_h), (ax_max, ax_z) = axes
-    for j, name in enumerate(names):
-        ax_p.plot(steps, p[:, j], marker=".", label=name)
-        ax_z.plot(steps, z[:, j], marker=".", label=name)
-    ax_p.set(title="class probabilities p", ylabel="p", ylim=(-0.02, 1.02))
-    ax_p.legend(loc="best", fontsize="small")
     k = p.shape[1]
-    ax_h.plot(steps, entropy, marker=".", color="black")
+    colors = class_colors(k)
+    for j, name in enumerate(names):
+        label = name if j < LEGEND_CLASSES else "_nolegend_"
+        ax_p.plot(steps, p[:, j], marker=".", label=label, color=colors[j])
+        ax_z.plot(steps, z[:, j], marker=".", label=label, color=colors[j])
+    more = f" (+{k - LEGEND_CLASSES} more)" if k > LEGEND_CLASSES else ""
+    ax_p.set(title="class probabilities p" + more, ylabel="p", ylim=(-0.02, 1.02))
+    ax_z.set(title="logits z" + more, ylabel="z", xlabel="step")
+    ax_h.plot(steps, entropy, marker=".", color="black", label="H(p)")
     ax_h.axhline(max_entropy, ls="--", color="grey", lw=0.8, label=f"log K (K = {k})")
     ax_h.axhline(0.0, color="grey", lw=0.5)
-    ax_h.legend(loc="best", fontsize="small")
     ax_h.set(title=f"entropy H(p) ({unit})", ylabel=unit)
-    ax_max.plot(steps, p.max(axis=1), marker=".", color="tab:red")
+    top = p.argmax(axis=1)
+    ax_max.plot(steps, p.max(axis=1), color="black", lw=1, label="max p")
+    for j in np.unique(top).tolist():  # each point in the colour of the class that holds the max
+        ax_max.plot(steps[top == j], p.max(axis=1)[top == j], ls="none", marker="o", ms=4, color=colors[j],
+                    label=f"argmax = {names[j]}")
     ax_max.set(title="max probability", ylabel="max p", xlabel="step", ylim=(0, 1.02))
-    ax_z.set(title="logits z", ylabel="z", xlabel="step")
     from matplotlib.ticker import MaxNLocator
 
     for ax in axes.ravel():
+        ax.legend(loc="best", fontsize="small")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
     fig.suptitle(title)
-    _save(plt, fig, path)
+    return fig
 
 
 def _pyplot(path: str) -> Any:

@@ -40,18 +40,44 @@ _SPLIT = re.compile(r"[,\s]+")
 # --------------------------------------------------------------------------- values on the command line
 
 
+def value_float(token: str) -> float:
+    """A number given on the command line: what :func:`~entcli.io.text.to_float` reads, or an exact fraction
+    ``a/b`` (``1/3``, ``-2/7``, ``0.5/3``), rounded once to the nearest float64."""
+    if "/" not in token:
+        return to_float(token)
+    from fractions import Fraction
+
+    top, bottom = token.split("/", 1)
+    for part in (top, bottom):
+        if not part or "_" in part or not part.isascii() or part.strip() != part or not _is_finite_text(part):
+            raise ValueError(f"not a fraction: {token!r}")
+    denominator = Fraction(bottom)
+    if denominator == 0:
+        raise ValueError(f"{token!r} divides by zero")
+    return float(Fraction(top) / denominator)
+
+
+def _is_finite_text(text: str) -> bool:
+    try:
+        return np.isfinite(to_float(text))
+    except ValueError:
+        return False
+
+
 def parse_numbers(tokens: list[str] | str, what: str = "value") -> NDArray[np.float64]:
-    """Numbers from command-line tokens: ``0.2 0.3``, ``0.2,0.3`` and ``"0.2 0.3"`` are the same."""
+    """Numbers from command-line tokens: ``0.2 0.3``, ``0.2,0.3`` and ``"0.2 0.3"`` are the same; a token may be
+    an exact fraction (``1/3``, see :func:`value_float`)."""
     text = " ".join(tokens) if isinstance(tokens, list) else tokens
     parts = [t for t in _SPLIT.split(text.strip()) if t]
     out = np.empty(len(parts), dtype=np.float64)
     for j, token in enumerate(parts):
         try:
-            out[j] = to_float(token)
-        except ValueError:
+            out[j] = value_float(token)
+        except (ValueError, OverflowError) as e:
+            reason = "divides by zero" if "zero" in str(e) else "is not a number"
             raise InputError(
-                f"{what} {j + 1} ({token!r}) is not a number",
-                "give numbers separated by spaces or commas, e.g. 0.2 0.3 0.5",
+                f"{what} {j + 1} ({token!r}) {reason}",
+                "give numbers separated by spaces or commas, e.g. 0.2 0.3 0.5 or 1/3 1/3 1/3",
             ) from None
     if out.size == 0:
         raise InputError(f"no {what}s given", "give numbers separated by spaces or commas, e.g. 0.2 0.3 0.5")
@@ -91,10 +117,10 @@ def looks_numeric(text: str) -> bool:
         return False
     try:
         for t in parts:
-            to_float(t)
-    except ValueError:
+            value_float(t)
+    except (ValueError, OverflowError):
         return False
-    return True
+    return not ("/" in text and os.path.exists(text))  # a file named like a fraction is a file
 
 
 # --------------------------------------------------------------------------- opening files and stdin

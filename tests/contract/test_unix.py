@@ -3,14 +3,17 @@ rows arrive, progress only on a terminal, big tables cut to their first and last
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import re
 import select
 import subprocess
 import sys
 import threading
 import time
 
+import numpy as np
 import pytest
 
 from entcli.io.text import read_chunks
@@ -219,3 +222,113 @@ class TestProgress:
         assert "1,000 rows" in text
         after = text.split("\r\x1b[K")[-1]  # what follows the last erase: the warning, on a line of its own
         assert after.startswith("entcli: warning: kl is not finite in rows 1, 2"), after
+
+
+class TestDetails:
+    def test_errors_name_the_program_first(self, cli):
+        r = cli("entropy", "0.5", "x")
+        assert r.code == 2
+        assert r.err.splitlines()[0] == "entcli: error: value 2 ('x') is not a number"
+        assert r.err.splitlines()[1].startswith("entcli: hint: ")
+        r = cli("entropy", "--max", "0.5", "0.5", "0.5")
+        assert r.code == 1 and r.err == "entcli: check failed: entropy > 0.5 in row 1\n"
+
+    @pytest.mark.parametrize("flag", ["-V", "--version"])
+    def test_version(self, flag):
+        from tests.helpers import run_process
+
+        r = run_process(flag)
+        assert r.code == 0 and re.fullmatch(r"entcli \d+\.\d+\.\d+\S*\n", r.out)
+
+    def test_exact_fractions(self, cli):
+        import mpmath
+
+        r = cli("entropy", "1/3", "1/3", "1/3")
+        h = float(r.out)
+        assert r.code == 0 and abs(h - math.log(3)) <= 2 * math.ulp(math.log(3))
+        # The inputs are float64(1/3): the judge computes H of exactly those numbers at 50 digits.
+        mpmath.mp.dps = 50
+        p = mpmath.mpf(1 / 3)
+        assert abs(h - float(-3 * p * mpmath.log(p))) <= 2 * math.ulp(h)
+        r = cli("kl", "-p", "1/4,3/4", "-q", "1/2,1/2", "-o", "jsonl")
+        assert json.loads(r.out)["kl"] == pytest.approx(0.25 * math.log(0.5) + 0.75 * math.log(1.5), rel=1e-15)
+        assert cli("softmax", "-1/2", "1/2").out == cli("softmax", "-0.5", "0.5").out
+
+    @pytest.mark.parametrize(("token", "message"), [("1/0", "divides by zero"), ("1/x", "is not a number"),
+                                                    ("1//2", "is not a number"), ("inf/2", "is not a number"),
+                                                    ("1/2/3", "is not a number")])
+    def test_bad_fractions(self, cli, token, message):
+        r = cli("entropy", token, "1")
+        assert r.code == 2 and f"value 1 ({token!r}) {message}" in r.err
+
+    def test_a_file_named_like_a_fraction_is_a_file(self, cli, tmp_path, monkeypatch):
+        (tmp_path / "1").mkdir()
+        (tmp_path / "1" / "2").write_text("0.25,0.75\n")
+        monkeypatch.chdir(tmp_path)
+        r = cli("kl", "-p", "1/2", "-q", "0.5,0.5")
+        assert r.code == 0 and float(r.out) == pytest.approx(0.25 * math.log(0.5) + 0.75 * math.log(1.5))
+
+    @pytest.mark.parametrize("args", [
+        ["kl", "-p", "0.5", "0.5", "-q", "0.9", "0.1"],
+        ["kl", "-p", "0.5", "0.5", "-q", "0.9,0.1"],
+        ["kl", "-q", "0.9", "0.1", "-p", "0.5,", "0.5"],
+        ["kl", "--p", "0.5", "0.5", "--q", "0.9", "0.1"],
+    ])
+    def test_space_separated_distributions_after_p_and_q(self, cli, args):
+        r = cli(*args)
+        assert r.code == 0 and float(r.out) == pytest.approx(0.5 * math.log(0.5 / 0.9) + 0.5 * math.log(0.5 / 0.1),
+                                                             rel=1e-15)
+
+    def test_negative_logits_after_q_logits_and_xent(self, cli):
+        r = cli("xent", "-p", "1", "0", "-q", "0.25", "0.75", "-o", "jsonl")
+        assert r.code == 0 and json.loads(r.out)["cross_entropy"] == pytest.approx(-math.log(0.25), rel=1e-15)
+
+    def test_a_command_with_values_keeps_its_reading(self, cli):
+        # grad takes logits as values: the words after --target 0 are the logits, as before.
+        r = cli("grad", "--of", "xent", "--target", "0", "1", "2", "3")
+        z = np.array([1.0, 2.0, 3.0])
+        p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+        np.testing.assert_allclose([float(v) for v in r.out.split(",")], p - [1, 0, 0], rtol=1e-14)
+
+
+def test_the_readme_completion_install_works_on_a_fresh_home(tmp_path):
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    lines = re.findall(r"^- (bash|zsh|fish): `(mkdir -p [^`]+)`", (root / "README.md").read_text(), re.M)
+    assert [shell for shell, _ in lines] == ["bash", "zsh", "fish"]
+    home = tmp_path / "home"
+    home.mkdir()
+    for _, command in lines:
+        proc = subprocess.run(["sh", "-c", command], cwd=root, env={**os.environ, "HOME": str(home)},
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+    assert (home / ".local/share/bash-completion/completions/entcli").read_text() == \
+        (root / "completions/entcli.bash").read_text()
+    assert (home / ".zfunc/_entcli").exists() and (home / ".config/fish/completions/entcli.fish").exists()
+
+
+def test_the_simulation_plot_names_classes_and_gives_every_panel_a_legend_and_own_colours():
+    pytest.importorskip("matplotlib")
+    from matplotlib.colors import to_rgba
+
+    from entcli.core.dynamics import simulate
+    from entcli.io.plots import _pyplot, history_figure
+
+    z0 = np.array([[1.0, 0.8, 0.5, 0.1]])
+    h = simulate(z0, 0.5, 20)
+    names = ["cat", "dog", "bird", "fish"]
+    plt = _pyplot("x.png")
+    fig = history_figure(plt, np.arange(21), h.p[:, 0], h.entropy[:, 0], h.z[:, 0], names, "t", "nats", math.log(4))
+    ax_p, ax_h, ax_max, ax_z = fig.axes
+    for ax in (ax_p, ax_h, ax_max, ax_z):
+        assert ax.get_legend() is not None, ax.get_title()
+    assert [t.get_text() for t in ax_p.get_legend().get_texts()] == names
+    assert [t.get_text() for t in ax_z.get_legend().get_texts()] == names
+    class_colours = [to_rgba(line.get_color()) for line in ax_p.get_lines()]
+    assert len(set(class_colours)) == 4  # one colour per class
+    assert [to_rgba(line.get_color()) for line in ax_z.get_lines()] == class_colours  # the same in both panels
+    max_line = ax_max.get_lines()[0]
+    assert to_rgba(max_line.get_color()) not in class_colours  # max p is not drawn in a class's colour
+    assert "argmax = cat" in [t.get_text() for t in ax_max.get_legend().get_texts()]
+    plt.close(fig)
