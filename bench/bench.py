@@ -15,6 +15,7 @@ prints figures.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import shutil
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -201,8 +203,48 @@ def write_table(plain: Path, path: Path, header: str, ids: bool) -> float:
     return path.stat().st_size / 1e6
 
 
+PTY_WRAP = """
+import os, pty, subprocess, sys, threading
+master, slave = pty.openpty()
+def drain():
+    try:
+        while os.read(master, 1 << 16):
+            pass
+    except OSError:
+        pass
+threading.Thread(target=drain, daemon=True).start()
+sys.exit(subprocess.run(sys.argv[1:], stderr=slave).returncode)
+"""
+
+
+def piped(cmd: list[str]) -> list[str]:
+    """``cmd`` reading the stdin file through a pipe (``cat FILE | cmd``) instead of from the file itself."""
+    return ["sh", "-c", 'cat | "$@"', "sh", *cmd]
+
+
+def pipes(plain: Path, args: argparse.Namespace, env: dict[str, str], baseline: Path | None) -> None:
+    """Issue 16's promise: reading a pipe promptly (a thread, 0.2 s waits), --unbuffered, the progress line and a
+    terminal-sized table cost no throughput on fast input; with --against, the earlier tree through the pipe."""
+    size = plain.stat().st_size / 1e6
+    entropy = [ENTCLI, "entropy"]
+    variants: dict[str, tuple[list[str], str | None, dict[str, str] | None]] = {
+        "stdin is the file": (entropy, str(plain), env),
+        "stdin is a pipe (cat | entcli)": (piped(entropy), str(plain), env),
+    }
+    if baseline is not None:
+        variants[f"stdin is a pipe, entcli {args.against[:10]}"] = (
+            piped([PY, "-c", FROM_TREE.format(tree=str(baseline)), "entropy"]), str(plain), env)
+    variants["stdin is a pipe, --unbuffered"] = (piped([*entropy, "--unbuffered"]), str(plain), env)
+    variants["stderr a terminal, --no-progress"] = ([PY, "-c", PTY_WRAP, *entropy, "--no-progress"], str(plain), env)
+    variants["stderr a terminal, --progress"] = ([PY, "-c", PTY_WRAP, *entropy, "--progress"], str(plain), env)
+    variants["-o table --max-rows 25 (a terminal's table)"] = ([*entropy, "-o", "table", "--max-rows", "25"],
+                                                                str(plain), env)
+    report(f"pipes and terminals: entropy of {args.rows} x 10 CSV ({size:.0f} MB)", race(variants, args.reps),
+           "stdin is the file", size)
+
+
 def tables(tmp: Path, plain: Path, args: argparse.Namespace, env: dict[str, str], numpy_only: dict[str, str],
-           fast: bool) -> None:
+           fast: bool, baseline: Path | None) -> None:
     """What real tables cost: a header, a text id column carried to the output; and, with --against, the same
     plain CSV read by an earlier version (the price of column roles on the plain path)."""
     names = ",".join(f"c{j}" for j in range(10))
@@ -212,11 +254,6 @@ def tables(tmp: Path, plain: Path, args: argparse.Namespace, env: dict[str, str]
     size = plain.stat().st_size / 1e6
     readers = [("NumPy reader", numpy_only)] + ([("fast extra", env)] if fast else [])
     variants: dict[str, tuple[list[str], str | None, dict[str, str] | None]] = {}
-    baseline = None
-    if args.against:
-        baseline = tmp / "baseline"
-        subprocess.run(["git", "worktree", "add", "--detach", str(baseline), args.against], check=True,
-                       capture_output=True, cwd=Path(__file__).resolve().parents[1])
     for label, e in readers:
         variants[f"plain CSV ({label})"] = ([ENTCLI, "entropy"], str(plain), e)
         if baseline is not None:
@@ -229,13 +266,23 @@ def tables(tmp: Path, plain: Path, args: argparse.Namespace, env: dict[str, str]
         variants[f"with a text id column, -o plain ({label})"] = ([ENTCLI, "entropy"], str(with_ids), e)
         variants[f"with a text id column, -o csv with ids ({label})"] = ([ENTCLI, "entropy", "-o", "csv"],
                                                                         str(with_ids), e)
+    report(f"tables: entropy of {args.rows} x 10 (plain CSV {size:.0f} MB; with ids {ids_mb:.0f} MB)",
+           race(variants, args.reps), f"plain CSV ({readers[-1][0]})", size)
+
+
+@contextlib.contextmanager
+def worktree(tmp: Path, ref: str | None) -> Iterator[Path | None]:
+    """A checkout of ``ref`` (for --against), removed afterwards; None without a ref."""
+    if ref is None:
+        yield None
+        return
+    path = tmp / "baseline"
+    repo = Path(__file__).resolve().parents[1]
+    subprocess.run(["git", "worktree", "add", "--detach", str(path), ref], check=True, capture_output=True, cwd=repo)
     try:
-        report(f"tables: entropy of {args.rows} x 10 (plain CSV {size:.0f} MB; with ids {ids_mb:.0f} MB)",
-               race(variants, args.reps), f"plain CSV ({readers[-1][0]})", size)
+        yield path
     finally:
-        if baseline is not None:
-            subprocess.run(["git", "worktree", "remove", "--force", str(baseline)], capture_output=True,
-                           cwd=Path(__file__).resolve().parents[1])
+        subprocess.run(["git", "worktree", "remove", "--force", str(path)], capture_output=True, cwd=repo)
 
 
 def main() -> None:
@@ -291,7 +338,9 @@ def main() -> None:
         report(f"batch: kl of two {args.rows} x 10 CSVs ({2 * size:.0f} MB)", race(kl, args.reps),
                "loadtxt x2 + scipy.stats.entropy(p, q) + savetxt", 2 * size)
 
-        tables(Path(tmp), a, args, env, numpy_only, fast)
+        with worktree(Path(tmp), args.against) as baseline:
+            tables(Path(tmp), a, args, env, numpy_only, fast, baseline)
+            pipes(a, args, env, baseline)
         drift_case(Path(tmp), args, env, numpy_only, fast)
 
         small = Path(tmp) / "n.csv"

@@ -218,8 +218,13 @@ class Input(Group):
     def open(self, on_bad: BadRowHandler | None = None) -> Source:
         """The rows to read: the values, else --input, else piped stdin."""
         if self.values:
-            from entcli.io.readers import values_source
+            from entcli.io.readers import looks_named, named_values_source, values_source
 
+            named = ",".join(v.strip(" ,") for v in self.values)
+            if looks_named(named):  # entcli entropy cat=0.5 dog=0.5: the names label the outcomes
+                source = named_values_source(named, "values")
+                source.name = "arguments"
+                return source
             return values_source(list(self.values))
         if self.path is None:
             env = self.files.env

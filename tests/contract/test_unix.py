@@ -332,3 +332,13 @@ def test_the_simulation_plot_names_classes_and_gives_every_panel_a_legend_and_ow
     assert to_rgba(max_line.get_color()) not in class_colours  # max p is not drawn in a class's colour
     assert "argmax = cat" in [t.get_text() for t in ax_max.get_legend().get_texts()]
     plt.close(fig)
+
+
+def test_values_may_name_their_outcomes(cli):
+    r = cli("softmax", "cat=1", "dog=0", "-o", "csv")
+    assert r.code == 0
+    header, row = r.lines()
+    assert header == "p_cat,p_dog"
+    assert [float(v) for v in row.split(",")] == pytest.approx([1 / (1 + math.exp(-1)), 1 / (1 + math.e)], rel=1e-15)
+    r = cli("entropy", "cat=0.5,dog=0.5", "--bits")
+    assert r.code == 0 and r.out == "1.0\n"
