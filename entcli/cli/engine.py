@@ -275,15 +275,24 @@ def checked(source: Source, reading: Reading, run: Run, check: RowCheck | None =
                             error_at, run)
 
 
-def stream(source_input: Input, reading: Reading, run: Run, compute: Compute, *, check: RowCheck | None = None,
-           table: Table | None = None) -> ExitCode:
-    """Run a one-input command: read rows, check them, compute, write; return the exit code."""
+#: A compute function that turns a block into several blocks of results, each with the rows it belongs to (a
+#: simulation: a row's history, a piece at a time).
+Pieces = Callable[[Array, Block], Iterator[tuple[Columns, Block]]]
+
+
+def stream(source_input: Input, reading: Reading, run: Run, compute: Compute | None = None, *,
+           check: RowCheck | None = None, table: Table | None = None, pieces: Pieces | None = None) -> ExitCode:
+    """Run a one-input command: read rows, check them, compute (``compute``: a block of results per block;
+    ``pieces``: any number of them), write; return the exit code."""
     source = source_input.open(on_bad=run.skip if run.skip_invalid else None)
     run.names = source.names
     run.carry(source, source_input.files)
     run.track(source)
     run.note(*source.notes)
     rows = checked(source, reading, run, check)
+    if pieces is not None:
+        return emit(run, (piece for p, block in rows for piece in pieces(p, block)), table)
+    assert compute is not None
     return emit(run, ((compute(p, block), block) for p, block in rows), table)
 
 

@@ -56,8 +56,9 @@ class Block:
             text += f" (line {self.line_of(self._position(i))})"
         return text
 
-    def take(self, rows: slice | NDArray[np.bool_]) -> Block:
-        """The sub-block of the given rows, keeping their row and line numbers."""
+    def take(self, rows: slice | NDArray[np.bool_] | NDArray[np.intp]) -> Block:
+        """The sub-block of the given rows (a slice, a mask, or indices, which may repeat), keeping their row and
+        line numbers."""
         base = self.positions if self.positions is not None else np.arange(len(self.values))
         fields = {k: v[rows] for k, v in self.fields.items()} if self.fields else None
         return Block(self.values[rows], self.start, self.line_of, base[rows], fields)

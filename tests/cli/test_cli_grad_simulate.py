@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -158,3 +160,54 @@ def test_estimator_fields_say_what_they_mean(cli):
     assert obj["normalized"] > 1 and obj["perplexity"] > 3  # an estimate above log K: unseen outcomes
     assert obj["normalized"] == pytest.approx(obj["entropy"] / math.log(3), rel=1e-15)
     assert "the estimate may exceed log K" in r.err
+
+
+def test_simulate_in_pieces_writes_what_one_piece_writes(cli, tmp_path, monkeypatch):
+    # A history cut into pieces (rows in groups, a row's steps a run at a time) is written exactly as one piece:
+    # rows one after another, every --every-th step and each row's last, keys with their rows.
+    from entcli.cli.commands import simulate as command
+
+    rng = np.random.default_rng(5)
+    z = rng.normal(size=(7, 4)) * 2
+    path = tmp_path / "z.csv"
+    path.write_text("id,a,b,c,d\n" + "".join(f"r{i}," + ",".join(map(repr, row)) + "\n"
+                                              for i, row in enumerate(z.tolist())))
+    args = ("simulate", "-i", str(path), "--steps", "150", "--every", "7", "--until", "0.4", "-o", "csv")
+    whole = cli(*args)
+    assert whole.code == 0, whole.err
+    monkeypatch.setattr(command, "SIMULATED_CELLS", 4 * 40)  # groups of 1 row, 40 steps a piece (after 64 first)
+    cut = cli(*args)
+    assert cut.code == 0 and cut.out == whole.out
+    # And both agree with the core's whole history: row 3's last step is where its entropy first fell below 0.4.
+    from entcli.core.dynamics import simulate
+
+    h = simulate(z, 0.5, 150, until=0.4)
+    rows = [line.split(",") for line in whole.lines()[1:]]
+    assert [r[1] for r in rows] == sorted((r[1] for r in rows), key=lambda key: int(key[1:]))  # row-major
+    for i in range(7):
+        steps = [int(r[2]) for r in rows if r[1] == f"r{i}"]
+        assert steps == sorted({*range(0, int(h.last[i]) + 1, 7), int(h.last[i])})
+        if h.last[i] > 0:  # a row stops at the first step at or below --until
+            assert h.entropy[h.last[i], i] <= 0.4 < h.entropy[h.last[i] - 1, i]
+    assert any(h.last > 0) and any(h.last < 150)
+
+
+def test_simulate_streams_a_run_of_any_length():
+    # 10^9 steps: the first lines come at once (the history is never held whole), and | head ends it with exit 0.
+    proc = subprocess.run(f"{sys.executable} -m entcli simulate --steps 1000000000 -o csv | head -3", shell=True,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.splitlines()[1].startswith("0,1.0785006135390518,")
+
+
+def test_core_pieces_join_to_the_whole_history():
+    from entcli.core.dynamics import simulate, simulate_pieces
+
+    z = np.random.default_rng(1).normal(size=(4, 5))
+    whole = simulate(z, 0.05, 300, maximize=True, until=1.6)
+    pieces = list(simulate_pieces(z, 0.05, 300, maximize=True, until=1.6, piece_steps=50))
+    assert len(pieces) > 2 and (whole.last < 300).any()  # past several pieces; some rows stop on the way
+    assert [p.first for p in pieces] == list(np.cumsum([0] + [len(p.z) for p in pieces[:-1]]))
+    assert all(len(p.z) == 50 for p in pieces[:-1]) and len(pieces[-1].z) <= 50
+    for name in ("z", "p", "entropy", "objective", "max_p", "grad_norm"):
+        np.testing.assert_array_equal(np.concatenate([getattr(p, name) for p in pieces]), getattr(whole, name))
+    np.testing.assert_array_equal(pieces[-1].last, whole.last)

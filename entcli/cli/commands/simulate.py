@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any, Optional
 
 import typer
@@ -30,6 +31,49 @@ Examples:
   entcli simulate --maximize --steps 50 2 0 -1
   entcli simulate -o csv --every 5 --until 0.1 --plot run.png
 """
+
+
+#: A piece of a simulation holds at most this many numbers per array (z, p): memory is bounded however many
+#: rows and steps are run (10k rows x 100 steps x 10 classes: ~40 pieces).
+SIMULATED_CELLS = 1 << 18
+#: The first row's history kept for the charts and the figure: at most this many steps (every 2nd, 4th, ... of a
+#: longer run, the last always).
+SHOWN_STEPS = 4096
+
+
+class _FirstRow:
+    """The history of the first input row, for the charts under the table and ``--plot``: bounded by
+    :data:`SHOWN_STEPS` (halved to every other step whenever it is full), so a run of any length can be drawn."""
+
+    def __init__(self) -> None:
+        self.k = 0
+        self.stride = 1
+        self.steps: Any = None
+        self.entropy: Any = None
+        self.p: Any = None
+        self.z: Any = None
+
+    def add(self, h: Any, k: int) -> None:
+        import numpy as np
+
+        upto = int(min(h.last[0], h.first + len(h.z) - 1))
+        if upto < h.first:
+            return  # the first row stopped in an earlier piece
+        at = np.arange(h.first, upto + 1)
+        pick = (at % self.stride == 0) | (at == h.last[0])
+        idx = at[pick] - h.first
+        if not self.k:
+            self.k, self.steps, self.entropy = k, np.zeros(0, dtype=np.intp), np.zeros(0)
+            self.p, self.z = np.zeros((0, k)), np.zeros((0, k))
+        self.steps = np.concatenate([self.steps, at[pick]])
+        self.entropy = np.concatenate([self.entropy, h.entropy[idx, 0]])
+        self.p = np.concatenate([self.p, h.p[idx, 0]])
+        self.z = np.concatenate([self.z, h.z[idx, 0]])
+        while len(self.steps) > SHOWN_STEPS:
+            self.stride *= 2
+            keep = (self.steps % self.stride == 0) | (np.arange(len(self.steps)) == len(self.steps) - 1)
+            self.steps, self.entropy, self.p, self.z = (self.steps[keep], self.entropy[keep], self.p[keep],
+                                                        self.z[keep])
 
 
 def simulate(
@@ -68,8 +112,7 @@ def simulate(
     from entcli.cli import engine
     from entcli.cli.explain import unit_text
     from entcli.cli.objectives import side_inputs
-    from entcli.core.dynamics import REFERENCE_LOGITS
-    from entcli.core.dynamics import simulate as run_simulation
+    from entcli.core.dynamics import REFERENCE_LOGITS, simulate_pieces
     from entcli.core.shannon import safe_log
     from entcli.errors import InputError
     from entcli.io.readers import looks_numeric
@@ -110,52 +153,59 @@ def simulate(
                                  else "") + (f", T = {t:g}" if objective == "kd" else ""),
         f"stop a row when its entropy {'>=' if maximize else '<='} {until:g}" if until is not None else "",
         "grad_norm = |grad f(z)|_2 at that step", unit_text(units.base))
-    shown: dict[str, Any] = {}
+    shown = _FirstRow()
 
-    def compute(p: engine.Array, block: engine.Block) -> engine.Columns:
-        z0 = safe_log(p) if probs else block.values
-        h = run_simulation(z0, lr, steps, objective=goal.bind(block, z0.shape[-1], run.names), maximize=maximize,
-                           until=until_nats)
-        n_steps, n_rows = h.entropy.shape
-        grid = np.arange(n_steps)[None, :]
-        keep = (grid <= h.last[:, None]) & ((grid % every == 0) | (grid == h.last[:, None]))
-        rows, when = np.nonzero(keep)
-        columns: dict[str, engine.Column] = {}
-        if len(block.values) > 1 or block.start > 0 or from_file:
-            columns["row"] = block.row_numbers()[rows]
-        fields = block.fields or {}
-        columns.update({key: fields[key][rows] for key in run.keys if key in fields})
-        columns["step"] = when
-        columns["entropy"] = h.entropy[when, rows] * scale
-        if objective != "entropy":
-            columns["loss"] = h.objective[when, rows] * scale
-        columns.update(max_p=h.max_p[when, rows], grad_norm=h.grad_norm[when, rows] * scale, p=h.p[when, rows],
-                       z=h.z[when, rows])
-        if not shown:
-            first = np.arange(h.last[0] + 1)
-            shown.update(steps=first, p=h.p[first, 0], entropy=h.entropy[first, 0] * scale, z=h.z[first, 0],
-                         k=z0.shape[-1])
-        return columns
+    def compute(p: engine.Array, block: engine.Block) -> Iterator[tuple[engine.Columns, engine.Block]]:
+        """The history of a block's rows, in pieces of at most SIMULATED_CELLS numbers per array: a group of rows
+        whose whole history fits, or one row a run of steps at a time. Rows come one after another (row-major)."""
+        z_all = safe_log(p) if probs else block.values
+        k = z_all.shape[-1]
+        group = max(1, SIMULATED_CELLS // ((steps + 1) * k))
+        for a in range(0, len(z_all), group):
+            part = block.take(slice(a, a + group))
+            z0 = z_all[a:a + group]
+            pieces = simulate_pieces(z0, lr, steps, objective=goal.bind(part, k, run.names), maximize=maximize,
+                                     until=until_nats, piece_steps=max(1, SIMULATED_CELLS // (len(z0) * k)))
+            for h in pieces:
+                grid = h.steps[None, :]
+                keep = (grid <= h.last[:, None]) & ((grid % every == 0) | (grid == h.last[:, None]))
+                rows, when = np.nonzero(keep)
+                at = when  # index into the piece
+                columns: dict[str, engine.Column] = {}
+                out = part.take(rows)  # the input row of every history row: its row number and keys
+                if len(block.values) > 1 or block.start > 0 or from_file:
+                    columns["row"] = out.row_numbers()
+                fields = out.fields or {}
+                columns.update({key: fields[key] for key in run.keys if key in fields})
+                columns["step"] = h.first + at
+                columns["entropy"] = h.entropy[at, rows] * scale
+                if objective != "entropy":
+                    columns["loss"] = h.objective[at, rows] * scale
+                columns.update(max_p=h.max_p[at, rows], grad_norm=h.grad_norm[at, rows] * scale, p=h.p[at, rows],
+                               z=h.z[at, rows])
+                if a == 0 and block.start == 0:
+                    shown.add(h, k)
+                yield columns, out
 
     what = ("Entropy maximisation" if maximize else "Entropy minimisation") if objective == "entropy" \
         else f"Descent on {objective}"
     run_title = units.title(what)
     run = engine.Run(output, "entropy", f"{run_title}, lr = {lr:g}", skip_invalid=source.skip_invalid, own_keys=True,
                      explain=explain)
-    code = engine.stream(source, engine.Reading("probs" if probs else "logits"), run, compute)
-    if shown:
-        k = shown["k"]
+    code = engine.stream(source, engine.Reading("probs" if probs else "logits"), run, pieces=compute)
+    if shown.k:
+        k = shown.k
         names = run.names if run.names and len(run.names) == k else [f"p{j + 1}" for j in range(k)]
         max_entropy = math.log(k) * scale
         if output.format == "table":
             from entcli.io.charts import print_history_charts
 
-            print_history_charts(sys.stdout, run_title, shown["steps"], shown["entropy"], shown["p"],
+            print_history_charts(sys.stdout, run_title, shown.steps, shown.entropy, shown.p,
                                  max_entropy if k > 1 else 1.0, names, min(100, output.width), output.color)
         if plot is not None:
             from entcli.io.plots import plot_history
 
-            plot_history(plot, shown["steps"], shown["p"], shown["entropy"], shown["z"], names,
+            plot_history(plot, shown.steps, shown.p, shown.entropy, shown.z, names,
                          f"{run_title}, lr = {lr:g}", units.unit, max_entropy)
             print(f"wrote {plot}", file=sys.stderr)
     raise typer.Exit(code)
