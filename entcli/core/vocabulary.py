@@ -22,6 +22,9 @@ ESTIMATORS: dict[str, str] = {
 #: The estimators that are the plug-in entropy of Dirichlet pseudocounts.
 PSEUDOCOUNT_ESTIMATORS = ("jeffreys", "laplace", "perks", "minimax", "dirichlet")
 
+#: The KL family's per-row fields (``entcli kl``'s, :func:`entcli.core.divergence.divergence_summary`'s), in order.
+KL_FIELDS = ("kl", "reverse_kl", "symmetric_kl", "js_divergence", "js_distance", "cross_entropy", "entropy_p")
+
 #: Divergences and distances beside the KL family: name -> output field.
 MEASURES: dict[str, str] = {
     "tv": "total_variation",

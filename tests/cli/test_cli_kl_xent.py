@@ -219,3 +219,47 @@ def test_drift_check_exit_codes(cli, tmp_path):
     assert r.code == 0
     r = cli("kl", "-p", base, "-q", today, "--max", "0.05")
     assert r.code == 1 and "check failed: kl > 0.05 in row 2" in r.err
+
+
+@pytest.mark.parametrize("flags", [[], ["--js"], ["--reverse"], ["--symmetric"], ["--js-distance"],
+                                   ["--measure", "tv"], ["--measure", "renyi", "--alpha", "2"], ["--measure", "all"],
+                                   ["--pairwise"], ["--epsilon", "1e-3"]])
+def test_plain_computes_only_the_primary_result_and_gives_the_same_number(cli, tmp_path, flags):
+    # Issue 20: -o plain computes the printed field only; it must be the very number the full record holds.
+    rng = np.random.default_rng(4)
+    p, q = rng.dirichlet(np.ones(5), 6), rng.dirichlet(np.ones(5), 6)
+    q[0, 2] = 0.0
+    q[0] /= q[0].sum()
+    for name, rows in (("p.csv", p), ("q.csv", q)):
+        (tmp_path / name).write_text("".join(",".join(map(repr, r)) + "\n" for r in rows.tolist()))
+    args = ["kl", "-p", str(tmp_path / "p.csv"), "-q", str(tmp_path / "q.csv"), *flags]
+    plain = cli(*args, "-o", "plain")
+    full = cli(*args, "-o", "jsonl")
+    assert plain.code == full.code and plain.err == full.err
+    records = [json.loads(line) for line in full.lines()]
+    primary = {"--js": "js_divergence", "--reverse": "reverse_kl", "--symmetric": "symmetric_kl",
+               "--js-distance": "js_distance"}.get(flags[0] if flags else "", "kl")
+    if flags[:2] == ["--measure", "tv"]:
+        primary = "total_variation"
+    if flags[:2] == ["--measure", "renyi"]:
+        primary = "renyi_divergence"
+    got = [v for line in plain.lines() for v in line.split(",")]
+    want = [r[primary] if r[primary] is not None else r["nonfinite"][primary] for r in records]
+    assert got == [repr(v) if isinstance(v, float) else v for v in want]
+
+
+def test_divergence_summary_fields_are_the_full_records_fields():
+    from entcli.core.divergence import divergence_summary
+    from entcli.core.errors import DomainError
+    from entcli.core.vocabulary import KL_FIELDS
+
+    rng = np.random.default_rng(2)
+    p, q = rng.dirichlet(np.ones(4), 50), rng.dirichlet(np.ones(4), 50)
+    full = divergence_summary(p, q)
+    assert tuple(full) == KL_FIELDS
+    for name in KL_FIELDS:
+        part = divergence_summary(p, q, fields={name})
+        assert list(part) == [name]
+        np.testing.assert_array_equal(part[name], full[name])
+    with pytest.raises(DomainError, match="no divergence field 'kll'"):
+        divergence_summary(p, q, fields={"kll"})

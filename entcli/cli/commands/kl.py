@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from entcli.cli.options import Checks, Explain, Files, Output, PairReading, Units, check_order, choices, command
-from entcli.core.vocabulary import MEASURES
+from entcli.core.vocabulary import KL_FIELDS, MEASURES
 
 HELP = """KL divergence KL(p||q) = sum_i p_i log(p_i / q_i) >= 0, and its relatives.
 
@@ -30,7 +30,7 @@ Examples:
   entcli kl -p 1,0,0,0,0 -q 0.4,0.3,0.05,0.05,0.2    # 0.916 (= -log 0.4)
 """
 
-FIELDS = ("kl", "reverse_kl", "symmetric_kl", "js_divergence", "js_distance", "cross_entropy", "entropy_p")
+FIELDS = KL_FIELDS
 #: --measure: the KL family (every field of FIELDS), one measure of the catalogue, or all of them.
 MEASURE_CHOICES = ("kl", *MEASURES, "all")
 
@@ -104,13 +104,18 @@ def kl(
     run.names = a.names or b.names
     explain(note, f"rows paired by key: {', '.join(reading.on)}" if reading.on else "", *a.notes, *b.notes)
 
+    # Plain output prints the primary result only (and --max/--min test it): the other fields are not computed.
+    only = {primary} if output.format == "plain" else None
+
     def compute(sp: engine.Side, sq: engine.Side) -> engine.Columns:
         qp, log_q = (sq.p, sq.log_p) if epsilon is None else (smooth_q(sq.p, epsilon), None)
         columns: dict[str, engine.Column] = {}
-        if not single:
-            fields = divergence_summary(sp.p, qp, base, sp.log_p, log_q)
-            columns.update({name: fields[name] for name in FIELDS})
+        if not single and (only is None or primary in FIELDS):
+            columns.update(divergence_summary(sp.p, qp, base, sp.log_p, log_q,
+                                              None if only is None else only & set(FIELDS)))
         for name in extra:
+            if only is not None and MEASURES[name] not in only:
+                continue
             columns[MEASURES[name]] = compute_measure(name, sp.p, qp, base, order)
             if name == "renyi":
                 columns["alpha"] = np.full_like(columns[MEASURES[name]], order)
