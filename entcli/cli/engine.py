@@ -12,7 +12,7 @@ Every command's rows pass through here:
    reports (``grad --check``, ``normalize``'s non-convergence). :meth:`Run.finish` prints the end-of-run
    messages and is the one place that sets the exit code.
 
-Memory stays bounded by a block (pairwise: by :data:`PAIRWISE_CELLS`).
+Memory stays bounded by a block (pairwise: by :data:`PAIRWISE_CELLS` and :data:`PAIRWISE_ROWS`).
 """
 
 from __future__ import annotations
@@ -42,8 +42,10 @@ __all__ = [
 
 #: How many row numbers a message lists before it says "and N more".
 LISTED_ROWS = 10
-#: Pairwise results are computed for this many (p row, q row, outcome) triples at a time at most.
+#: Pairwise results are computed for this many (p row, q row, outcome) triples at a time at most,
 PAIRWISE_CELLS = 1 << 22
+#: and for this many pairs (result rows: each is formatted as text, a record of every field, before it is written).
+PAIRWISE_ROWS = 1 << 15
 
 Array = NDArray[np.float64]
 T = TypeVar("T")
@@ -566,7 +568,7 @@ def pairwise(a: Source, b: Source, kinds: tuple[Kind, Kind], reading: PairReadin
     run.matrix_width = m
     run.row_number = False  # every result row is a pair: p_row and q_row say which
     q3 = Side(q.p[None, :, :], None if q.log_p is None else q.log_p[None, :, :], q.block)
-    step = max(1, PAIRWISE_CELLS // max(1, m * k))
+    step = max(1, min(PAIRWISE_CELLS // max(1, m * k), PAIRWISE_ROWS // m))
     p_reading = Reading(kinds[0], reading.temperature, reading.tol, reading.flags)
     for p, block in checked(a, p_reading, run):
         log_p = log_softmax(block.values, reading.temperature) if kinds[0] == "logits" else None

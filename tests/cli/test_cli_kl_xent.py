@@ -263,3 +263,22 @@ def test_divergence_summary_fields_are_the_full_records_fields():
         np.testing.assert_array_equal(part[name], full[name])
     with pytest.raises(DomainError, match="no divergence field 'kll'"):
         divergence_summary(p, q, fields={"kll"})
+
+
+def test_pairwise_records_stream_in_bounded_memory(tmp_path):
+    # Issue 14: 600 x 600 pairs of two outcomes were formatted as one block of 360k JSON records (~0.6 GB; a 70 KB
+    # input passed 2 GiB). Blocks now hold at most PAIRWISE_ROWS pairs.
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(0)
+    path = tmp_path / "p.csv"
+    path.write_text("".join(f"{a!r},{1 - a!r}\n" for a in rng.random(600).tolist()))
+    code = ("import resource, subprocess, sys\n"
+            f"p = subprocess.run([sys.executable, '-m', 'entcli', 'kl', '-p', {str(path)!r}, '-q', {str(path)!r}, "
+            "'--pairwise', '-o', 'jsonl'], stdout=subprocess.PIPE)\n"
+            "print(p.returncode, p.stdout.count(b'\\n'), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    code_, lines, rss_kib = map(int, proc.stdout.split())
+    assert code_ == 0 and lines == 360_000
+    assert rss_kib < 200 * 1024, f"peak RSS {rss_kib / 1024:.0f} MiB"
