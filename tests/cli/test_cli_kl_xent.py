@@ -282,3 +282,16 @@ def test_pairwise_records_stream_in_bounded_memory(tmp_path):
     code_, lines, rss_kib = map(int, proc.stdout.split())
     assert code_ == 0 and lines == 360_000
     assert rss_kib < 200 * 1024, f"peak RSS {rss_kib / 1024:.0f} MiB"
+
+
+@pytest.mark.parametrize(("args", "hint"), [
+    (["-p", "0.5,0.5", "-q", "1,0"], "(p > 0 where q = 0); --epsilon E smooths q"),
+    (["-p", "0,1", "-q", "0.5,0.5", "--reverse"], "(q > 0 where p = 0: the reverse direction)"),
+    (["-p", "0,1", "-q", "0.5,0.5", "--measure", "neyman"], "(q > 0 where p = 0: Neyman's divides by p)"),
+    (["-p", "0,1", "-q", "1,0", "--measure", "bhattacharyya"], "(p and q have disjoint supports)"),
+    (["-p", "0,1", "-q", "0.5,0.5", "--symmetric"], "(p > 0 where q = 0, or q > 0 where p = 0)"),
+])
+def test_the_warning_names_the_cause_of_each_infinite_result(cli, args, hint):
+    r = cli("kl", *args)
+    assert r.code == 0 and r.out == "inf\n"
+    assert r.err.startswith("entcli: warning: ") and r.err.rstrip().endswith(hint), r.err

@@ -31,6 +31,17 @@ Examples:
 """
 
 FIELDS = KL_FIELDS
+#: Why a primary result is infinite (the end-of-run warning's hint); the bounded measures (JS, TV, Hellinger) never
+#: are, and the inputs are checked finite, so these are the only causes.
+_Q_ZERO = " (p > 0 where q = 0); --epsilon E smooths q"
+NONFINITE = {
+    "kl": _Q_ZERO, "cross_entropy": _Q_ZERO, "chi2_pearson": _Q_ZERO,
+    "renyi_divergence": " (p > 0 where q = 0, for alpha >= 1; disjoint supports, for alpha < 1); --epsilon E smooths q",
+    "symmetric_kl": " (p > 0 where q = 0, or q > 0 where p = 0)",
+    "reverse_kl": " (q > 0 where p = 0: the reverse direction); --epsilon smooths q, not p",
+    "chi2_neyman": " (q > 0 where p = 0: Neyman's divides by p)",
+    "bhattacharyya_distance": " (p and q have disjoint supports)",
+}
 #: --measure: the KL family (every field of FIELDS), one measure of the catalogue, or all of them.
 MEASURE_CHOICES = ("kl", *MEASURES, "all")
 
@@ -97,7 +108,7 @@ def kl(
         unit_text(base), reading_text(kinds[0], reading.temperature, reading.tol, "p"),
         reading_text(kinds[1], reading.temperature, reading.tol, "q"))
     run = engine.Run(output, primary, units.title(TITLES.get(primary, primary.replace("_", " "))), checks,
-                     files.skip_invalid, nonfinite_hint=" (p > 0 where q = 0); --epsilon E smooths q")
+                     files.skip_invalid, nonfinite_hint=NONFINITE.get(primary, ""))
     files = engine.pair_files(files, reading)
     a, b = files.open_src(p, "-p"), files.open_src(q, "-q")
     pairs, note = engine.pair_up(a, b, files, reading, run, kinds)
