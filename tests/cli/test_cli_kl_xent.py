@@ -294,4 +294,4 @@ def test_pairwise_records_stream_in_bounded_memory(tmp_path):
 def test_the_warning_names_the_cause_of_each_infinite_result(cli, args, hint):
     r = cli("kl", *args)
     assert r.code == 0 and r.out == "inf\n"
-    assert r.err.startswith("entcli: warning: ") and r.err.rstrip().endswith(hint), r.err
+    assert r.err.startswith("entcli: warning: ") and hint in r.err, r.err
