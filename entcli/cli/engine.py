@@ -17,6 +17,7 @@ Memory stays bounded by a block (pairwise: by :data:`PAIRWISE_CELLS` and :data:`
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ __all__ = [
     "screened", "single", "stream", "write_report",
 ]
 
+#: Where a skipped-row report is: "line N", else "row N" (for the order of the reports).
+_LINE, _ROW = re.compile(r"\bline (\d+)"), re.compile(r"\brow (\d+)")
 #: How many row numbers a message lists before it says "and N more".
 LISTED_ROWS = 10
 #: Pairwise results are computed for this many (p row, q row, outcome) triples at a time at most,
@@ -99,6 +102,7 @@ class Run:
     #: how much of each input is read, for the progress line
     inputs: list[Bytes] = field(default_factory=list)
     skipped: int = 0
+    _skips: list[str] = field(default_factory=list)
     nonfinite: RowTally = field(default_factory=RowTally)
     #: failures by message ("check failed: entropy > 0.5", "warning: not converged ..."), each with its rows
     failed: dict[str, RowTally] = field(default_factory=dict)
@@ -135,9 +139,21 @@ class Run:
         self.inputs += [s.bytes for s in sources if s.bytes is not None]
 
     def skip(self, message: str) -> None:
-        """Report a skipped row now (stderr) and count it for the exit code."""
+        """Count a skipped row for the exit code and report it at the next :meth:`flush` (rows that could not be
+        parsed are found while a chunk is read, rows that fail a check when its block is screened: a block's
+        reports are printed together, in line order)."""
         self.skipped += 1
-        tell(f"skipped: {message}")
+        self._skips.append(message)
+
+    def flush(self) -> None:
+        """Print the skipped-row reports collected so far, ordered by their line (or row) numbers."""
+        def line(message: str) -> int:
+            found = _LINE.search(message) or _ROW.search(message)
+            return int(found.group(1)) if found else 0
+
+        for message in sorted(self._skips, key=line):
+            tell(f"skipped: {message}")
+        self._skips.clear()
 
     def observe(self, column: Column, block: Block) -> None:
         """Tally the primary results of a block against --max/--min and for non-finite values."""
@@ -159,6 +175,7 @@ class Run:
 
     def finish(self) -> ExitCode:
         """Print the end-of-run messages and return the exit code."""
+        self.flush()
         code = ExitCode.OK
         if self.nonfinite.count:
             tell(f"warning: {self.primary} is not finite in {self.nonfinite.text()}{self.nonfinite_hint}")
@@ -275,6 +292,7 @@ def checked(source: Source, reading: Reading, run: Run, check: RowCheck | None =
 
         yield from screened((p, block), bad | own_bad, lambda part, rows: (part[0][rows], part[1].take(rows)),
                             error_at, run)
+        run.flush()
 
 
 #: A compute function that turns a block into several blocks of results, each with the rows it belongs to (a
@@ -463,6 +481,7 @@ def checked_pairs(a: Source, b: Source, kinds: tuple[Kind, Kind], reading: PairR
         yield from screened((sa, sb, rows), bad_a | bad_b,
                             lambda part, sel: (part[0].take(sel), part[1].take(sel), part[2].take(sel)),
                             error_at, run)
+        run.flush()
 
 
 def _reindexed(source: Source, index: list[int], fill: float) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import re
 import stat
 
 import numpy as np
@@ -163,3 +164,14 @@ def test_output_to_a_fifo_is_written_in_place(cli, tmp_path):
     r = cli("entropy", "--bits", "0.5", "0.5", "-O", str(fifo))
     reader.join(timeout=10)
     assert r.code == 0 and got == ["1.0\n"] and stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_skipped_rows_are_reported_in_line_order(cli, both_readers):
+    # Issue 14: rows that cannot be parsed were reported while the chunk was read, before the rows of the same
+    # chunk that failed a check: the order of the reports is now the order of the lines.
+    text = "0.5,0.5\n0.9,0.2\nabc,1\n0.5,x\n0.3,0.3\n0.5,0.5\n"
+    r = cli("entropy", "--skip-invalid", stdin=text)
+    assert r.code == 1 and r.lines() == [repr(math.log(2))] * 2
+    lines = [int(re.search(r"line (\d+)", line).group(1)) for line in r.err.splitlines() if "skipped: " in line]
+    assert lines == [2, 3, 4, 5]
+    assert r.err.splitlines()[-1] == "entcli: skipped 4 invalid row(s)"
