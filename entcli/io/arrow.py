@@ -30,15 +30,22 @@ def available() -> bool:
     return True
 
 
-def chunk_parser(delimiter: str | None) -> Callable[[bytes], NDArray[np.float64] | None] | None:
-    """A parser for chunks of text with a one-character ``delimiter``, or None (not installed or unsupported)."""
+def chunk_parser(delimiter: str | None, width: int | None = None
+                 ) -> Callable[[bytes], NDArray[np.float64] | None] | None:
+    """A parser for chunks of text with a one-character ``delimiter``, or None (not installed or unsupported).
+    With the ``width`` of the rows, every column is read as float64 (no type inference: ~5x faster on wide rows);
+    a chunk of another width or with a non-number fails, and the NumPy reader names the line."""
     if not _supported(delimiter):
         return None
+    import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    options = (pacsv.ReadOptions(autogenerate_column_names=True, use_threads=True, block_size=8 << 20),
+    names = [f"f{i}" for i in range(width)] if width else None
+    options = (pacsv.ReadOptions(column_names=names, autogenerate_column_names=names is None, use_threads=True,
+                                 block_size=8 << 20),
                pacsv.ParseOptions(delimiter=delimiter, quote_char=False, ignore_empty_lines=True),
-               pacsv.ConvertOptions(null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False))
+               pacsv.ConvertOptions(null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                    column_types=dict.fromkeys(names, pa.float64()) if names else None))
 
     def parse(data: bytes) -> NDArray[np.float64] | None:
         table = _read(data, options)

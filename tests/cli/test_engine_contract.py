@@ -127,7 +127,7 @@ def test_the_numpy_reader_is_chosen_by_the_environment(monkeypatch):
     import entcli.io.arrow as arrow
 
     real = arrow.chunk_parser
-    monkeypatch.setattr(arrow, "chunk_parser", lambda d: calls.append(d) or real(d))
+    monkeypatch.setattr(arrow, "chunk_parser", lambda d, width=None: calls.append(d) or real(d, width))
     data = b"".join(b"0.25,0.75\n" for _ in range(50))
     assert _run(["entropy"], stdin=io.BytesIO(data), fast_reader=False)[0] == 0
     assert calls == []
