@@ -70,7 +70,8 @@ def table_chunk_parser(delimiter: str | None, layout: Layout
                pacsv.ParseOptions(delimiter=delimiter, quote_char='"', ignore_empty_lines=True),
                pacsv.ConvertOptions(null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False,
                                     include_columns=[generated[i] for i in (*layout.outcomes, *text_columns)],
-                                    column_types={generated[i]: pa.string() for i in text_columns}))
+                                    column_types={**{generated[i]: pa.float64() for i in layout.outcomes},
+                                                  **{generated[i]: pa.string() for i in text_columns}}))
 
     def parse(data: bytes) -> tuple[NDArray[np.float64], dict[str, NDArray[Any]] | None] | None:
         table = _read(data, options)
