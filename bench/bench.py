@@ -194,6 +194,93 @@ main()
 """
 
 
+# Peers (issue 20): what a polars or duckdb user writes in a few lines for the same result, and pyarrow's parse of
+# the CSV alone (the floor: reading the numbers, nothing else). Columns are column_1.. (polars), column0.. (duckdb).
+PL_READ = "import sys, math, polars as pl\n"
+PL_TERMS = "[pl.when(pl.col(c) > 0).then(pl.col(c) * pl.col(c).log()).otherwise(0.0) for c in df.columns]"
+POLARS = {
+    "entropy": PL_READ + "df = pl.read_csv(sys.stdin.buffer, has_header=False)\n"
+               f"h = -pl.sum_horizontal({PL_TERMS})\n"
+               "df.select(h.alias('h')).write_csv(sys.stdout, include_header=False)\n",
+    "entropy7": PL_READ + "df = pl.read_csv(sys.stdin.buffer, has_header=False)\nk = len(df.columns)\n"
+                f"h = -pl.sum_horizontal({PL_TERMS})\n"
+                "df.select(h.alias('entropy'), pl.lit('nats').alias('unit'), pl.lit(k).alias('k'), "
+                "pl.sum_horizontal([(pl.col(c) > 0).cast(pl.Int64) for c in df.columns]).alias('support'), "
+                "pl.lit(math.log(k)).alias('max_entropy'), (h / math.log(k)).alias('normalized'), "
+                "h.exp().alias('perplexity')).write_csv(sys.stdout)\n",
+    "kl": PL_READ + "p = pl.read_csv(sys.argv[1], has_header=False); q = pl.read_csv(sys.argv[2], has_header=False)\n"
+          "df = pl.concat([p, q.rename(lambda c: 'q' + c)], how='horizontal')\n"
+          "kl = pl.sum_horizontal([pl.when(pl.col(c) > 0).then(pl.col(c) * (pl.col(c) / pl.col('q' + c)).log())"
+          ".otherwise(0.0) for c in p.columns])\n"
+          "df.select(kl.alias('kl')).write_csv(sys.stdout, include_header=False)\n",
+    "softmax": PL_READ + "df = pl.read_csv(sys.stdin.buffer, has_header=False)\nm = pl.max_horizontal(df.columns)\n"
+               "e = [(pl.col(c) - m).exp().alias(c) for c in df.columns]\n"
+               "df = df.select(e)\ns = pl.sum_horizontal(df.columns)\n"
+               "df.select([(pl.col(c) / s).alias(c) for c in df.columns]).write_csv(sys.stdout)\n",
+    "parquet": PL_READ + "df = pl.read_parquet(sys.argv[1])\n"
+               f"h = -pl.sum_horizontal({PL_TERMS})\n"
+               "df.select(h.alias('h')).write_csv(sys.stdout, include_header=False)\n",
+}
+DUCK_TERMS = "' + '.join(f'CASE WHEN column{i} > 0 THEN column{i} * ln(column{i}) ELSE 0 END' for i in range(10))"
+DUCK_RUN = "import sys, duckdb\nterms = " + DUCK_TERMS + "\n"
+DUCKDB = {
+    "entropy": DUCK_RUN + "duckdb.sql(f\"COPY (SELECT -({terms}) FROM read_csv('/dev/stdin', header=false)) TO "
+               "'/dev/stdout' (HEADER false)\")\n",
+    "entropy7": DUCK_RUN + "duckdb.sql(f\"COPY (SELECT h AS entropy, 'nats' AS unit, 10 AS k, s AS support, ln(10) "
+                "AS max_entropy, h / ln(10) AS normalized, exp(h) AS perplexity FROM (SELECT -({terms}) AS h, "
+                "(\" + ' + '.join(f'(column{i} > 0)::INT' for i in range(10)) + \") AS s FROM read_csv('/dev/stdin', "
+                "header=false))) TO '/dev/stdout' (HEADER true)\")\n",
+    "kl": "import sys, duckdb\n"
+          "kl = ' + '.join(f'CASE WHEN a.column{i} > 0 THEN a.column{i} * ln(a.column{i} / b.column{i}) ELSE 0 END' "
+          "for i in range(10))\n"
+          "duckdb.sql(f\"COPY (SELECT {kl} FROM read_csv('{sys.argv[1]}', header=false) a POSITIONAL JOIN "
+          "read_csv('{sys.argv[2]}', header=false) b) TO '/dev/stdout' (HEADER false)\")\n",
+    "softmax": "import duckdb\ncols = [f'column{i}' for i in range(10)]\nm = 'greatest(' + ', '.join(cols) + ')'\n"
+               "s = ' + '.join(f'exp({c} - {m})' for c in cols)\n"
+               "duckdb.sql(f\"COPY (SELECT {', '.join(f'exp({c} - {m}) / ({s}) AS p{i + 1}' for i, c in "
+               "enumerate(cols))} FROM read_csv('/dev/stdin', header=false)) TO '/dev/stdout' (HEADER true)\")\n",
+    "parquet": DUCK_RUN + "duckdb.sql(f\"COPY (SELECT -({terms}) FROM read_parquet('{sys.argv[1]}')) TO '/dev/stdout' "
+               "(HEADER false)\")\n",
+}
+PYARROW_PARSE = ("import sys, pyarrow.csv as c\n"
+                 "c.read_csv(sys.stdin.buffer, read_options=c.ReadOptions(autogenerate_column_names=True))\n")
+
+
+def peers(tmp: Path, a: Path, b: Path, args: argparse.Namespace, env: dict[str, str]) -> None:
+    """entcli side by side with polars and duckdb (the bench extra) on issue 20's cases, in one interleaved race per
+    case, and pyarrow's parse alone as the floor."""
+    if not (have("polars") and have("duckdb") and have("pyarrow")):
+        print("\npeers: skipped (pip install '.[fast,bench]' for polars, duckdb and pyarrow)")
+        return
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    parquet = tmp / "p.parquet"
+    pq.write_table(pacsv.read_csv(a, read_options=pacsv.ReadOptions(autogenerate_column_names=True)), parquet)
+    size = a.stat().st_size / 1e6
+    cases = {
+        "entropy -o plain": ([ENTCLI, "entropy"], "entropy", [], str(a)),
+        "entropy -o csv (7 fields)": ([ENTCLI, "entropy", "-o", "csv"], "entropy7", [], str(a)),
+        "kl -p a.csv -q b.csv -o plain": ([ENTCLI, "kl", "-p", str(a), "-q", str(b)], "kl", [str(a), str(b)], None),
+        "softmax -o csv": ([ENTCLI, "softmax", "-o", "csv"], "softmax", [], str(a)),
+        "entropy -i x.parquet": ([ENTCLI, "entropy", "-i", str(parquet)], "parquet", [str(parquet)], None),
+    }
+    print(f"\npeers: {args.rows} x 10 CSV ({size:.0f} MB), medians of {args.reps} interleaved rounds; "
+          "ratio = entcli / the other (<= 1 is as fast)")
+    print(f"  {'case':<32} {'entcli':>9} {'polars':>9} {'duckdb':>9} {'pa parse':>9} {'/polars':>8} {'/duckdb':>8} "
+          f"{'/parse':>7}")
+    for case, (cmd, key, extra, stdin) in cases.items():
+        variants: dict[str, tuple[list[str], str | None, dict[str, str] | None]] = {
+            "entcli": (cmd, stdin, env),
+            "polars": ([PY, "-c", POLARS[key], *extra], stdin, env),
+            "duckdb": ([PY, "-c", DUCKDB[key], *extra], stdin, env),
+            "parse": ([PY, "-c", PYARROW_PARSE], str(a), env),
+        }
+        t = race(variants, args.reps)
+        print(f"  {case:<32} {t['entcli']:>8.2f}s {t['polars']:>8.2f}s {t['duckdb']:>8.2f}s {t['parse']:>8.2f}s "
+              f"{t['entcli'] / t['polars']:>8.2f} {t['entcli'] / t['duckdb']:>8.2f} {t['entcli'] / t['parse']:>7.2f}")
+
+
 def write_table(plain: Path, path: Path, header: str, ids: bool) -> float:
     """``plain`` with a header line and, with ``ids``, a text id column in front (``id0000001``, ...)."""
     with open(plain) as fin, open(path, "w") as out:
@@ -292,7 +379,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer rows and rounds, no 1 GB file")
     parser.add_argument("--against", metavar="GIT_REF", help="also time the tables section with the entcli of this "
                         "git ref (e.g. a commit before a change), side by side in the same run")
+    parser.add_argument("--peers", action="store_true", help="only the comparison with polars and duckdb")
     args = parser.parse_args()
+    if args.peers:
+        with tempfile.TemporaryDirectory() as tmp:
+            a, b = Path(tmp) / "p.csv", Path(tmp) / "q.csv"
+            write_csv(a, args.rows, 10, 1)
+            write_csv(b, args.rows, 10, 2)
+            peers(Path(tmp), a, b, args, env_with())
+        return
     if args.quick:
         args.reps, args.rows = 3, 50_000
     env = env_with()
@@ -342,6 +437,7 @@ def main() -> None:
             tables(Path(tmp), a, args, env, numpy_only, fast, baseline)
             pipes(a, args, env, baseline)
         drift_case(Path(tmp), args, env, numpy_only, fast)
+        peers(Path(tmp), a, b, args, env)
 
         small = Path(tmp) / "n.csv"
         n_rows = max(1000, args.rows // 25)

@@ -404,11 +404,17 @@ def _text_blocks(
     k: int | None = None if layout is None else len(layout.outcomes)  # outcomes per row, once known
     start = 0
     raw: bytes | None = None  # the chunk as read, when it has not been decoded yet
+    ahead: Callable[[], tuple[bytes | None, Any]] | None = None  # the next chunk, being read and parsed meanwhile
+    read_ahead, parsed_ahead = False, None  # whether ``raw`` came from there, and its parse
     while True:
-        if fast is None and len(raw if raw is not None else text) >= CHUNK_BYTES // 2:  # a chunk cut at a CR is shorter
+        if fast is None and len(raw if raw is not None else text) >= CHUNK_BYTES // 2:  # cut at a CR: shorter
             fast = (chunk_parser(delimiter, width) if layout is None
                     else table_chunk_parser(delimiter, layout)) or False
-        parsed = fast(raw if raw is not None else text.encode()) if callable(fast) and pending is None else None
+        if read_ahead:
+            parsed, read_ahead = parsed_ahead, False
+        else:
+            parsed = fast(raw if raw is not None else text.encode()) if callable(fast) and pending is None \
+                else None
         fields = None
         if layout is not None and parsed is not None:
             rows, fields = parsed
@@ -427,18 +433,55 @@ def _text_blocks(
                 rows, fields, explicit_lines = _parse_table(text, name, delimiter, line, layout, on_bad)
             line_of = explicit_lines or _lazy_lines(None, text, line, len(rows))
             newlines = text.count("\n")
+        if callable(fast) and pending is None:
+            # Read and parse the next chunk while this block is computed and written: pyarrow's parser
+            # releases the GIL, so the two cores work (a chunk a NumPy reader must see is parsed here later).
+            ahead = _read_ahead(chunks, fast)
         if len(rows):
             yield Block(rows, start, line_of, fields=fields)
             start += len(rows)
         if pending is not None:
             raise pending
         line += newlines
-        raw = next(chunks, None)
+        if ahead is not None:
+            raw, parsed_ahead = ahead()
+            ahead, read_ahead = None, raw is not None
+        else:
+            raw = next(chunks, None)
         if raw is None:
             break
     if start == 0:
         raise InputError(f"{name}: no rows to read (only a header, blank lines or comments)",
                          header_hint or "give one distribution per line")
+
+
+def _read_ahead(chunks: Iterator[bytes], fast: Callable[[bytes], Any]) -> Callable[[], tuple[bytes | None, Any]]:
+    """Start reading the next chunk and parsing it with pyarrow (None where it cannot) in a thread; the function
+    returned waits for (chunk, parse), (None, None) at the end, or raises the reading's error.
+
+    A daemon thread, not a pool: when the consumer stops early (an error, ``| head``) a read-ahead still waiting
+    on a pipe that stays open must hold up neither the exit nor anything else; its chunk is never used."""
+    import queue
+    import threading
+
+    box: queue.Queue[tuple[bool, Any]] = queue.Queue(1)
+
+    def work() -> None:
+        try:
+            raw = next(chunks, None)
+            box.put((True, (raw, fast(raw) if raw is not None else None)))
+        except BaseException as e:  # noqa: BLE001 - raised in the consumer's thread, when it asks for this chunk
+            box.put((False, e))
+
+    threading.Thread(target=work, name="entcli-parse", daemon=True).start()
+
+    def result() -> tuple[bytes | None, Any]:
+        ok, value = box.get()
+        if not ok:
+            raise value
+        return value
+
+    return result
 
 
 def _parse_table(

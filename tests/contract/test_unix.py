@@ -342,3 +342,20 @@ def test_values_may_name_their_outcomes(cli):
     assert [float(v) for v in row.split(",")] == pytest.approx([1 / (1 + math.exp(-1)), 1 / (1 + math.e)], rel=1e-15)
     r = cli("entropy", "cat=0.5,dog=0.5", "--bits")
     assert r.code == 0 and r.out == "1.0\n"
+
+
+def test_a_bad_row_in_a_big_chunk_from_a_pipe_that_stays_open_exits_at_once(tmp_path):
+    # The chunk goes through pyarrow, whose parser then reads ahead in a thread that waits on the open pipe: the
+    # error must not wait for it (a daemon thread, never joined).
+    pytest.importorskip("pyarrow")
+    with open(tmp_path / "out", "wb") as out, open(tmp_path / "err", "wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "entcli", "entropy"], stdin=subprocess.PIPE, stdout=out,
+                                stderr=err)
+        try:
+            proc.stdin.write(b"0.25,0.75\n" * 300_000 + b"0.5,0.6\n")  # 3 MB, then a row that sums to 1.1
+            proc.stdin.flush()
+            assert proc.wait(timeout=PROMPT * 3) == 2
+        finally:
+            proc.kill()
+    assert (tmp_path / "out").read_bytes().count(b"\n") == 300_000
+    assert b"row 300001 (line 300001): the row sums to 1.1" in (tmp_path / "err").read_bytes()
