@@ -202,3 +202,74 @@ def float_strings(values: NDArray[np.float64]) -> list[str]:
     for i in np.flatnonzero(~same).tolist():
         out[i] = repr(float(values[i]))
     return out
+
+
+def _strings(texts: list[str]) -> Any:
+    """An Arrow string array of ASCII ``texts``, built from its buffers (``pa.array`` would import pandas)."""
+    import pyarrow as pa
+
+    data = "".join(texts).encode("ascii")
+    offsets = np.zeros(len(texts) + 1, dtype=np.int32)
+    np.cumsum([len(t) for t in texts], out=offsets[1:])
+    return pa.Array.from_buffers(pa.string(), len(texts), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+
+
+def _constant(text: str, n: int) -> Any:
+    import pyarrow as pa
+
+    offsets = np.arange(n + 1, dtype=np.int32) * len(text.encode("ascii"))
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(text.encode() * n)])
+
+
+def _float_texts(values: NDArray[np.float64]) -> Any:
+    """repr() of every float64 of a 1-D array, as an Arrow string array: Arrow's shortest formatting where it is
+    the same as repr (:data:`_SAME_AS_REPR`, not a whole number), repr for the rest."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    magnitude = np.abs(values)
+    with np.errstate(invalid="ignore"):
+        other = ~((magnitude >= _SAME_AS_REPR[0]) & (magnitude < _SAME_AS_REPR[1]) & (values != np.floor(values)))
+    out = pc.cast(pa.Array.from_buffers(pa.float64(), len(values), [None, pa.py_buffer(values)]), pa.string())
+    if other.any():
+        mask = pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(np.packbits(other,
+                                                                                            bitorder="little"))])
+        out = pc.replace_with_mask(out, mask, _strings(list(map(repr, values[other].tolist()))))
+    return out
+
+
+def number_lines(columns: list[NDArray[Any] | str], n: int, sep: str, inner: str | None = None) -> bytes | None:
+    """The text of ``n`` rows, each ``columns`` joined by ``sep`` and ended by a newline, formatted and joined by
+    Arrow (no Python string per number), byte for byte what :func:`entcli.io.numbers.format_numbers` and a join
+    write. A column is a 1-D array of floats or integers, a 2-D array (a vector per row: its elements joined by
+    ``inner``, or each a column of its own when ``inner`` is None) or a string repeated on every row. None where
+    this does not apply (text keys, matrices, other dtypes): the caller formats in Python."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts: list[Any] = []
+    for col in columns:
+        if isinstance(col, str):
+            if not col.isascii() or any(c in col for c in ',\t"\n\r'):
+                return None
+            parts.append(_constant(col, n))
+            continue
+        if col.ndim > 2 or col.dtype.kind not in "fiu":
+            return None
+        flat = [col] if col.ndim == 1 else [col[:, j] for j in range(col.shape[1])]
+        texts = [_float_texts(c) if c.dtype.kind == "f" else
+                 pc.cast(pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(np.ascontiguousarray(c, np.int64))]),
+                         pa.string()) for c in flat]
+        if col.ndim == 2 and inner is not None:
+            parts.append(pc.binary_join_element_wise(*texts, _constant(inner, n)) if len(texts) > 1 else texts[0])
+        else:
+            parts.extend(texts)
+    if not parts:
+        return None
+    # Separators as arrays: a Python string would become an Arrow scalar through the pandas shim (see to_numpy).
+    lines = pc.binary_join_element_wise(*parts, _constant(sep, n)) if len(parts) > 1 else parts[0]
+    ended = pc.binary_join_element_wise(lines, _constant("", n), _constant("\n", n))  # each row and its line end
+    buffers = ended.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int32, count=n + 1, offset=ended.offset * 4)
+    return memoryview(buffers[2])[int(offsets[0]):int(offsets[-1])].tobytes()

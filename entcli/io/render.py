@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from entcli.io.formats import OUTPUT_FORMATS
-from entcli.io.numbers import SEP, Column, format_numbers, join_groups
+from entcli.io.numbers import SEP, Column, arrow_formatting, format_numbers, join_groups
 
 
 def _json_cells(col: NDArray[Any], digits: int | None) -> list[str]:
@@ -124,11 +124,31 @@ class Writer:
         self._rows += n
         self._started = True
 
+    def _arrow_lines(self, columns: list[Column], n: int, sep: str, inner: str | None) -> bytes | None:
+        """The block's lines formatted by Arrow when that pays (see :func:`entcli.io.numbers.arrow_formatting`)."""
+        size = sum(c.size for c in columns if isinstance(c, np.ndarray))
+        if self.digits is not None or not arrow_formatting(size):
+            return None
+        from entcli.io.arrow import number_lines
+
+        return number_lines(columns, n, sep, inner)
+
+    def _write_bytes(self, data: bytes) -> None:
+        buffer = getattr(self.stream, "buffer", None)
+        if buffer is None:  # a text-only stream (io.StringIO)
+            self.stream.write(data.decode("ascii"))
+            return
+        self.stream.flush()
+        buffer.write(data)
+
     def _write_plain(self, columns: Mapping[str, Column], n: int) -> None:
         col = columns[self.primary]
         assert isinstance(col, np.ndarray)
         if self.matrix_width is not None and col.ndim == 1:
             n, col = n // self.matrix_width, col.reshape(-1, self.matrix_width)
+        if col.ndim <= 2 and (data := self._arrow_lines([col], n, ",", ",")) is not None:
+            self._write_bytes(data)
+            return
         cells = format_numbers(col, self.digits)
         if col.ndim == 1:
             lines = cells
@@ -150,6 +170,10 @@ class Writer:
             buf = io.StringIO()
             csv.writer(buf, delimiter=sep, lineterminator="\n").writerow(header)
             self.stream.write(buf.getvalue())
+        data = self._arrow_lines(list(columns.values()), n, sep, None)
+        if data is not None:
+            self._write_bytes(data)
+            return
         cols: list[list[str]] = []
         for col in columns.values():
             if isinstance(col, str):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from entcli.io import numbers, render
 
@@ -74,3 +78,62 @@ def test_digits_apply_to_every_machine_format():
     assert _write("plain", cols, digits=4) == "0.3333\n"
     assert _write("csv", cols, digits=2).splitlines()[1] == "0.33"
     assert _write("jsonl", cols, digits=3) == '{"h": 0.333}\n'
+
+
+floats64 = st.floats(allow_nan=True, allow_infinity=True, width=64)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 40).flatmap(lambda n: st.tuples(
+    st.just(n),
+    st.lists(floats64, min_size=n, max_size=n),
+    st.lists(st.integers(-10**12, 10**12), min_size=n, max_size=n),
+    st.lists(st.lists(floats64, min_size=3, max_size=3), min_size=n, max_size=n))))
+def test_arrow_lines_are_byte_for_byte_the_repr_lines(case):
+    # Issue 20: numbers formatted and joined by Arrow must be exactly what repr and a join write, for every float64
+    # (whole numbers, subnormals, -0.0, 1e22, nan, inf), integers, a constant text and vectors.
+    pytest.importorskip("pyarrow")
+    from entcli.io.arrow import number_lines
+    from entcli.io.numbers import format_numbers, join_groups
+
+    n, xs, ks, vs = case
+    x, k, v = np.array(xs), np.array(ks, dtype=np.int64), np.array(vs)
+    want_csv = "".join(",".join(parts) + "\n" for parts in zip(
+        format_numbers(x), ["nats"] * n, format_numbers(k), *[format_numbers(v[:, j]) for j in range(3)],
+        strict=True))
+    assert number_lines([x, "nats", k, v], n, ",").decode() == want_csv
+    want_plain = "".join(line + "\n" for line in join_groups(format_numbers(v), n, 3, ","))
+    assert number_lines([v], n, ",", ",").decode() == want_plain
+    assert number_lines([x], n, "\t").decode() == "".join(c + "\n" for c in format_numbers(x))
+
+
+def test_arrow_lines_decline_what_they_cannot_write():
+    pytest.importorskip("pyarrow")
+    from entcli.io.arrow import number_lines
+
+    assert number_lines([np.array(["a", "b"], dtype=object)], 2, ",") is None  # text keys: quoting is Python's
+    assert number_lines([np.zeros((2, 2, 2))], 2, ",") is None  # matrices
+    assert number_lines(["a,b"], 2, ",") is None  # a constant that needs quoting
+
+
+def test_writer_output_is_the_same_with_and_without_arrow(monkeypatch, tmp_path):
+    pytest.importorskip("pyarrow")
+    import pyarrow  # noqa: F401 - loaded, as the fast reader would have it
+
+    from entcli.io import numbers
+
+    rng = np.random.default_rng(3)
+    p = rng.dirichlet(np.ones(4) * 0.05, 3000)  # many tiny and whole numbers: repr's share of the cells
+    p[:5] = np.eye(4)[[0, 1, 2, 3, 0]]
+    columns = {"entropy": -np.sum(np.where(p > 0, p * np.log(np.where(p > 0, p, 1)), 0), axis=1), "unit": "nats",
+               "k": np.full(3000, 4), "p": p}
+    outs = []
+    for size in (1, 10**9):  # Arrow for every block, then never
+        monkeypatch.setattr(numbers, "FAST_FORMAT_SIZE", size)
+        for fmt in ("plain", "csv", "tsv"):
+            out = io.StringIO()
+            writer = render.Writer(fmt, out, "p" if fmt == "plain" else "entropy", names=["a", "b", "c", "d"])
+            writer.write(columns)
+            writer.close()
+            outs.append(out.getvalue())
+    assert outs[:3] == outs[3:]
