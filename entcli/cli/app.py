@@ -135,7 +135,8 @@ def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
         result = command.main(args=args, prog_name="entcli", standalone_mode=False, obj=env)
         return int(result) if isinstance(result, int) else ExitCode.OK
     except EntcliError as e:
-        _error(e.message, e.hint)
+        # Every error has a hint: the command's help where the error names no fix of its own.
+        _error(e.message, e.hint or (f"see 'entcli {only} --help'" if only else "see 'entcli --help'"))
         return e.exit_code
     except DomainError as e:
         _error(e.message, f"see 'entcli {only} --help'" if only else "see 'entcli --help'")

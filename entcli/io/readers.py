@@ -288,7 +288,7 @@ def _sniff(stream: BinaryIO, name: str) -> tuple[str, bytes]:
     if first.startswith(b"["):
         try:
             value = json.loads(first)
-        except ValueError:
+        except (ValueError, RecursionError):  # too deeply nested: the JSON reader says so
             return "json", head  # a JSON document spread over several lines
         if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
             return "json", head  # an array of arrays on one line
