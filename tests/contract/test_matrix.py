@@ -4,6 +4,10 @@ never an empty stderr on failure, and the rows before a bad row are written."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 #: Input faults: (name, bytes). Each is tried through every route that reads bytes.
@@ -84,3 +88,24 @@ def test_the_rows_before_a_late_bad_row_are_written(cli, base, command):
     assert r.code == 2 and "line 3" in r.err, r.err
     if command != "calibrate":
         assert len(r.lines()) >= 2, (r.out, r.err)
+
+
+#: A command line per command that writes a result from arguments alone (no stdin).
+WRITERS = {
+    "entropy": "entcli entropy 0.5 0.5 -o csv", "softmax": "entcli softmax 1 2 3",
+    "xent": "entcli xent -p 1,0 -q 0.5,0.5",
+    "kl": "entcli kl -p 0.5,0.5 -q 0.9,0.1 -o json", "normalize": "entcli normalize --ratio 0.5 0.2 0.8",
+    "grad": "entcli grad 1 2 3", "simulate": "entcli simulate --steps 3", "selftest": "entcli selftest",
+    "drift": "entcli drift -p {base} -q {base} --rows",
+}
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("command", list(WRITERS))
+@pytest.mark.parametrize("fault", ["> /dev/full", ">&-", "-O /dev/full", "-O /nonexistent-dir/out.csv"])
+def test_every_command_reports_an_output_fault(command, fault, base):
+    line = WRITERS[command].format(base=base).replace("entcli ", f"{sys.executable} -m entcli ", 1)
+    proc = subprocess.run(["sh", "-c", f"{line} {fault}"], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "NO_COLOR": "1"})
+    assert proc.returncode == 2, (proc.returncode, proc.stderr[-500:])
+    assert proc.stderr.startswith("entcli: error: ") and "Traceback" not in proc.stderr, proc.stderr[-500:]
