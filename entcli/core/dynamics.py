@@ -75,8 +75,11 @@ def simulate(
     With ``until`` (nats), a row stops at the first step whose entropy has crossed it (≤ for descent,
     ≥ for ascent); the run ends when every row has stopped or after ``steps``.
     """
-    pieces = list(simulate_pieces(z0, lr, steps, objective=objective, maximize=maximize, target=target,
-                                  teacher=teacher, temperature=temperature, until=until))
+    if isinstance(objective, str):
+        objective = Objective(
+            objective, None if target is None else np.asarray(target, dtype=np.float64),
+            None if teacher is None else np.asarray(teacher, dtype=np.float64), temperature)
+    pieces = list(simulate_pieces(z0, lr, steps, objective, maximize=maximize, until=until))
     total = sum(len(piece.z) for piece in pieces)
 
     def joined(name: str) -> Array:
@@ -87,23 +90,13 @@ def simulate(
                    last=np.minimum(pieces[-1].last, total - 1))
 
 
-def simulate_pieces(
-    z0: ArrayLike = REFERENCE_LOGITS,
-    lr: float = REFERENCE_LR,
-    steps: int = REFERENCE_STEPS,
-    *,
-    objective: str | Objective = "entropy",
-    maximize: bool = False,
-    target: ArrayLike | None = None,
-    teacher: ArrayLike | None = None,
-    temperature: float = 1.0,
-    until: float | None = None,
-    piece_steps: int | None = None,
-) -> Iterator[History]:
-    """:func:`simulate`, its history yielded in pieces of at most ``piece_steps`` steps (default: all), so that a
-    run of any number of steps needs memory for one piece only. Pieces follow each other (``first``); the last
-    piece's ``last`` is the whole run's. With ``piece_steps``, the first piece has at most :data:`FIRST_PIECE`
-    steps and each next one twice as many, up to ``piece_steps``: the first results of a long run come at once."""
+def simulate_pieces(z0: ArrayLike, lr: float, steps: int, objective: Objective, *, maximize: bool = False,
+                    until: float | None = None, piece_steps: int | None = None) -> Iterator[History]:
+    """:func:`simulate` with an ``objective`` bound already, its history yielded in pieces of at most
+    ``piece_steps`` steps (default: all), so that a run of any number of steps needs memory for one piece only.
+    Pieces follow each other (``first``); the last piece's ``last`` is the whole run's. With ``piece_steps``, the
+    first piece has at most :data:`FIRST_PIECE` steps and each next one twice as many, up to ``piece_steps``: the
+    first results of a long run come at once."""
     z = np.atleast_2d(np.asarray(z0, dtype=np.float64)).copy()
     if lr < 0 or not np.isfinite(lr):
         raise DomainError(f"learning rate must be finite and >= 0, got {lr}")
@@ -111,10 +104,6 @@ def simulate_pieces(
         raise DomainError(f"steps must be >= 0, got {steps}")
     if piece_steps is not None and piece_steps < 1:
         raise DomainError(f"piece_steps must be >= 1, got {piece_steps}")
-    if isinstance(objective, str):
-        objective = Objective(
-            objective, None if target is None else np.asarray(target, dtype=np.float64),
-            None if teacher is None else np.asarray(teacher, dtype=np.float64), temperature)
     size = min(piece_steps, FIRST_PIECE) if piece_steps else steps + 1
     sign = 1.0 if maximize else -1.0
     n = z.shape[0]

@@ -204,7 +204,9 @@ def test_core_pieces_join_to_the_whole_history():
 
     z = np.random.default_rng(1).normal(size=(4, 5))
     whole = simulate(z, 0.05, 300, maximize=True, until=1.6)
-    pieces = list(simulate_pieces(z, 0.05, 300, maximize=True, until=1.6, piece_steps=50))
+    from entcli.core.objectives import Objective
+
+    pieces = list(simulate_pieces(z, 0.05, 300, Objective("entropy"), maximize=True, until=1.6, piece_steps=50))
     assert len(pieces) > 2 and (whole.last < 300).any()  # past several pieces; some rows stop on the way
     assert [p.first for p in pieces] == list(np.cumsum([0] + [len(p.z) for p in pieces[:-1]]))
     assert all(len(p.z) == 50 for p in pieces[:-1]) and len(pieces[-1].z) <= 50

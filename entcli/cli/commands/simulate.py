@@ -164,7 +164,7 @@ def simulate(
         for a in range(0, len(z_all), group):
             part = block.take(slice(a, a + group))
             z0 = z_all[a:a + group]
-            pieces = simulate_pieces(z0, lr, steps, objective=goal.bind(part, k, run.names), maximize=maximize,
+            pieces = simulate_pieces(z0, lr, steps, goal.bind(part, k, run.names), maximize=maximize,
                                      until=until_nats, piece_steps=max(1, SIMULATED_CELLS // (len(z0) * k)))
             for h in pieces:
                 grid = h.steps[None, :]
