@@ -324,28 +324,90 @@ def _columnar(path: str, roles: Roles) -> Source:
                   columns=list(layout.names) if layout.names is not None else None)
 
 
-def _npy_source(stream: BinaryIO, name: str, head: bytes, path: str) -> Source:
+class _Joined(io.RawIOBase):
+    """``head`` (bytes already read by the sniffer) and then the rest of ``stream``, as one readable stream."""
+
+    def __init__(self, head: bytes, stream: BinaryIO) -> None:
+        self.head, self.stream = head, stream
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            data, self.head = self.head + self.stream.read(), b""
+            return data
+        data, self.head = self.head[:size], self.head[size:]
+        while len(data) < size:
+            more = self.stream.read(size - len(data))
+            if not more:
+                break
+            data += more
+        return data
+
+
+def _npy_stream(stream: BinaryIO, name: str, head: bytes) -> Source:
+    """A .npy array from a stream (stdin), read a block of rows at a time: memory is bounded by the block, not
+    by what the header claims (a Fortran-order array is read whole: its rows are not contiguous)."""
+    import numpy.lib.format as npy_format
+
+    joined = _Joined(head, stream)
     try:
-        if path != "-" and not head:
-            stream.close()
-            array = np.load(path, mmap_mode="r", allow_pickle=False)
-        else:
-            data = head + stream.read()
-            array = np.load(io.BytesIO(data), allow_pickle=False)
+        version = npy_format.read_magic(joined)
+        if version not in ((1, 0), (2, 0)):  # 3.0 only differs for structured dtypes, which hold no numbers
+            raise ValueError(f"version {version[0]}.{version[1]} (numpy.save writes 1.0 or 2.0 for numbers)")
+        read_header = npy_format.read_array_header_1_0 if version == (1, 0) else npy_format.read_array_header_2_0
+        shape, fortran, dtype = read_header(joined)
+    except (ValueError, OSError, EOFError) as e:
+        raise InputError(f"{name}: not a readable .npy file ({str(e)[:200]})",
+                         "write numbers with numpy.save, or give a text file its own extension (.csv)") from None
+    _check_npy(name, dtype, shape)
+    cols = shape[-1]
+    total = 1 if len(shape) == 1 else shape[0]
+    row_bytes = cols * dtype.itemsize
+    per_block = total if fortran and len(shape) == 2 else BLOCK_ROWS
+
+    def blocks() -> Iterator[Block]:
+        for start in range(0, total, per_block):
+            rows = min(per_block, total - start)
+            data = joined.read(rows * row_bytes)
+            got = len(data) // row_bytes
+            if got == rows:
+                values = np.frombuffer(data, dtype=dtype)
+                values = values.reshape(cols, rows).T if fortran and len(shape) == 2 else values.reshape(rows, cols)
+                yield Block(values.astype(np.float64), start, None)
+                continue
+            if got and not fortran:
+                yield Block(np.frombuffer(data[:got * row_bytes], dtype=dtype).reshape(got, cols).astype(np.float64),
+                            start, None)
+            raise InputError(f"{name}: the .npy data ends after {start + got} of the {total} rows its header "
+                             "gives (a truncated file)", "check the file; write it again with numpy.save")
+
+    return Source(name, blocks(), None, "npy")
+
+
+def _check_npy(name: str, dtype: np.dtype, shape: tuple[int, ...]) -> None:
+    if dtype.kind not in "biuf":
+        raise InputError(f"{name}: .npy holds {dtype} values, not numbers", "save a float or integer array")
+    if len(shape) not in (1, 2) or shape[-1] == 0 or (len(shape) == 2 and shape[0] == 0):
+        raise InputError(f"{name}: .npy array has shape {shape}; need (rows, outcomes)",
+                         "save a 2-D array, one distribution per row")
+
+
+def _npy_source(stream: BinaryIO, name: str, head: bytes, path: str) -> Source:
+    """A .npy file memory-mapped (rows are read as they are used), or a stream of one read a block at a time."""
+    if path == "-" or head:
+        return _npy_stream(stream, name, head)
+    stream.close()
+    try:
+        array = np.load(path, mmap_mode="r", allow_pickle=False)
     except (ValueError, OSError, EOFError) as e:
         reason = "it holds Python objects (pickled), which entcli never loads" if "pickle" in str(e) else str(e)[:200]
         raise InputError(f"{name}: not a readable .npy file ({reason})",
                          "write numbers with numpy.save, or give a text file its own extension (.csv)") from None
-    except MemoryError:
-        raise InputError(f"{name}: the .npy header claims an array too large for memory",
-                         "check the file; large arrays are read from a file path (memory-mapped), not stdin") from None
-    if array.dtype.kind not in "biuf":
-        raise InputError(f"{name}: .npy holds {array.dtype} values, not numbers", "save a float or integer array")
+    _check_npy(name, array.dtype, array.shape)
     if array.ndim == 1:
         array = array[None, :]
-    if array.ndim != 2 or array.shape[1] == 0 or array.shape[0] == 0:
-        raise InputError(f"{name}: .npy array has shape {array.shape}; need (rows, outcomes)",
-                         "save a 2-D array, one distribution per row")
 
     def blocks() -> Iterator[Block]:
         for start in range(0, array.shape[0], BLOCK_ROWS):

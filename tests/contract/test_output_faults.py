@@ -84,7 +84,8 @@ def test_npy_header_claiming_a_huge_shape_on_stdin(cli):
     header += b" " * (117 - len(header)) + b"\n"
     data = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header
     r = cli("entropy", stdin=data)
-    assert r.code == 2 and "too large for memory" in r.err
+    # Read a block of rows at a time, the claim costs nothing: the data ends where the stream does.
+    assert r.code == 2 and "the .npy data ends after 0 of the 100000000000 rows its header gives" in r.err
 
 
 def test_simulate_plot_of_extreme_logits(cli, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 
 import numpy as np
 import pytest
@@ -309,3 +310,32 @@ def test_a_row_of_a_million_numbers_is_read_by_numpy_in_bounded_memory(tmp_path)
     code_, h, rss = proc.stdout.split()
     assert code_ == "0" and float(h) == pytest.approx(math.log(1e6), rel=1e-12)  # uniform over 10^6: log 10^6
     assert int(rss) < 600 * 1024, f"peak RSS {int(rss) / 1024:.0f} MiB"
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_npy_on_stdin_is_read_a_block_at_a_time_and_equals_the_file(cli, tmp_path, monkeypatch, order):
+    # Issue 14: a .npy on stdin was read whole; now a block of rows at a time (the file itself is memory-mapped).
+    from entcli.io import readers
+
+    monkeypatch.setattr(readers, "BLOCK_ROWS", 7)
+    rng = np.random.default_rng(8)
+    p = rng.dirichlet(np.ones(5), 50)
+    path = tmp_path / "p.npy"
+    np.save(path, np.asfortranarray(p) if order == "F" else p)
+    from_file = cli("entropy", "-i", str(path), "-o", "jsonl")
+    from_stdin = cli("entropy", "-o", "jsonl", stdin=path.read_bytes())
+    assert from_file.code == from_stdin.code == 0 and from_stdin.out == from_file.out
+    h = [json.loads(line)["entropy"] for line in from_stdin.lines()]
+    np.testing.assert_allclose(h, -np.sum(p * np.log(p), axis=1), rtol=1e-13)
+
+
+def test_a_truncated_npy_on_stdin_keeps_the_rows_before_the_end(cli, tmp_path, monkeypatch):
+    from entcli.io import readers
+
+    monkeypatch.setattr(readers, "BLOCK_ROWS", 4)
+    path = tmp_path / "p.npy"
+    np.save(path, np.full((10, 2), 0.5))
+    data = path.read_bytes()[:-8 * 2 * 3 - 5]  # the last 3 rows and a bit gone: 6 whole rows left
+    r = cli("entropy", stdin=data)
+    assert r.code == 2 and r.lines() == [repr(math.log(2))] * 6
+    assert "the .npy data ends after 6 of the 10 rows its header gives" in r.err
