@@ -12,11 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 EXAMPLES = int(os.environ.get("ENTCLI_FUZZ_EXAMPLES", "150"))
-COMMANDS = ["entropy", "softmax", "xent", "kl", "normalize", "grad", "simulate"]
+COMMANDS = ["entropy", "softmax", "xent", "kl", "drift", "normalize", "calibrate", "grad", "simulate"]
 NUMBERS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.integers(-5, 5).map(str),
-    st.sampled_from(["0", "1", "-1", "0.5", "1e308", "-1e308", "1e-320", "nan", "inf", "-inf", "1e-300"]),
+    st.sampled_from(["0", "1", "-1", "0.5", "1e308", "-1e308", "1e-320", "nan", "inf", "-inf", "1e-300", "1/3",
+                     "-2/7", "1/0", "0.5/0", "1e400/2", "cat=0.5", "a=", "=1"]),
 )
 VALUE_LISTS = st.lists(NUMBERS, min_size=0, max_size=6).map(",".join)
 OPTIONS = st.sampled_from([
@@ -32,6 +33,12 @@ OPTIONS = st.sampled_from([
     ["--weight", "1,2"], ["--ignore-index", "0"], ["--probs"], ["--log"], ["--explain"], ["--trace"],
     ["--method", "published"], ["--objective", "xent"], ["--reverse"], ["-p", "0.5,0.5"], ["-q", "0.9,0.1"],
     ["-p", "-"], ["-q", "1,0"], ["--nope"],
+    # Issue 13/16 options: column roles, joins, tables, pipes.
+    ["--columns", "2-3"], ["--columns", "a,b"], ["--exclude", "#1"], ["--keep", "all"], ["--keep", "none"],
+    ["--row-number"], ["--on", "id"], ["--fill", "0"], ["--field", "p"], ["--max-rows", "3"], ["--max-rows", "0"],
+    ["--max-rows", "all"], ["--unbuffered"], ["--progress"], ["--quiet"], ["--target-column", "label"],
+    ["--rows"], ["--categorical", "a"], ["--edges", "0,0.5"], ["--apply", "2"], ["--measure", "all"],
+    ["-p", "0.5", "0.5"], ["-q", "1/3,2/3"], ["-V"],
 ])
 STDIN = st.one_of(
     st.binary(max_size=200),
@@ -54,4 +61,4 @@ def test_contract_holds_for_any_input(cli, command, values, options, stdin):
     assert r.code in (0, 1, 2), (args, r.code, r.err)
     assert "Traceback" not in r.err, (args, r.err)
     if r.code == 2:
-        assert "error: " in r.err, (args, r.err)
+        assert "entcli: error: " in r.err and "entcli: hint: " in r.err, (args, r.err)
