@@ -640,6 +640,7 @@ def emit(run: Run, results: Iterator[tuple[Columns, Block]], table: Table | None
         from entcli.io.progress import Progress
 
         progress = Progress(sys.stderr, run.inputs, at_once=output.progress is True, width=output.width)
+    drawn = total = 0  # rows drawn by the command's own table, of all
     with output_stream(output.path) as out:
         writer = Writer(output.format, out, run.primary, digits=output.digits, names=run.names, title=run.title,
                         color=output.color, width=output.width, max_rows=output.max_rows)
@@ -649,7 +650,11 @@ def emit(run: Run, results: Iterator[tuple[Columns, Block]], table: Table | None
                 if progress is not None and output.terminal:
                     progress.clear()  # the results' terminal is the progress line's too
                 if output.format == "table" and table is not None:
-                    table(out, columns, run)
+                    n = next(len(c) for c in columns.values() if isinstance(c, np.ndarray))
+                    room = n if output.max_rows is None else max(0, output.max_rows - drawn)
+                    if room:  # a command's own tables (--detail: one per row) are bounded by --max-rows too
+                        table(out, {k: c if isinstance(c, str) else c[:room] for k, c in columns.items()}, run)
+                    drawn, total = drawn + min(n, room), total + n
                 else:
                     writer.matrix_width = run.matrix_width  # set by pairwise() once q is read
                     writer.write(columns)
@@ -661,6 +666,8 @@ def emit(run: Run, results: Iterator[tuple[Columns, Block]], table: Table | None
             if progress is not None:
                 progress.clear()
             writer.close()
+        if total > drawn:
+            out.write(f"{total} rows ({drawn} drawn): use -o csv|jsonl for every row, or --max-rows N|all\n")
     return run.finish()
 
 

@@ -215,3 +215,12 @@ def test_drift_bars_and_the_reliability_diagram_fit_the_screen(width, tmp_path):
     assert code == 0, err
     assert "reliability (accuracy vs confidence per bin" in " ".join(out.split("\n"))
     assert max(cell_width(line) for line in out.splitlines()) <= width
+
+
+def test_detail_tables_are_bounded_by_max_rows_too():
+    rows = "".join(f"{a!r},{1 - a!r}\n" for a in (np.arange(1, 41) / 100).tolist()).encode()
+    code, out, _ = terminal(["entropy", "--detail"], 100, rows)
+    assert code == 0 and out.count("H = ") == 25  # a terminal's default, one outcome table per row
+    assert out.rstrip().endswith("40 rows (25 drawn): use -o csv|jsonl for every row, or --max-rows N|all")
+    code, out, _ = terminal(["entropy", "--detail", "--max-rows", "all"], 100, rows)
+    assert out.count("H = ") == 40 and "drawn" not in out
