@@ -213,3 +213,12 @@ def test_core_pieces_join_to_the_whole_history():
     for name in ("z", "p", "entropy", "objective", "max_p", "grad_norm"):
         np.testing.assert_array_equal(np.concatenate([getattr(p, name) for p in pieces]), getattr(whole, name))
     np.testing.assert_array_equal(pieces[-1].last, whole.last)
+
+
+def test_simulate_table_to_a_file_keeps_the_charts_off_stdout(cli, tmp_path):
+    out = tmp_path / "t.txt"
+    r = cli("simulate", "-o", "table", "-O", str(out))
+    assert r.code == 0 and r.out == ""  # nothing on stdout: the table went to the file, charts are for a screen
+    assert "grad_norm" in out.read_text() and "first row, steps" not in out.read_text()
+    r = cli("simulate", "-o", "table")
+    assert "Entropy minimisation (nats): first row, steps 0..20" in r.out

@@ -197,7 +197,7 @@ def simulate(
         k = shown.k
         names = run.names if run.names and len(run.names) == k else [f"p{j + 1}" for j in range(k)]
         max_entropy = math.log(k) * scale
-        if output.format == "table":
+        if output.format == "table" and output.path in (None, "-"):  # under the table on stdout (not beside a -O file)
             from entcli.io.charts import print_history_charts
 
             print_history_charts(sys.stdout, run_title, shown.steps, shown.entropy, shown.p,
