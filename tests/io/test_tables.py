@@ -150,7 +150,8 @@ class TestBigTables:
     @pytest.mark.parametrize("bad", ["0", "-3", "x", "1.5"])
     def test_bad_max_rows(self, bad):
         code, _, err = terminal(["entropy", "--max-rows", bad, "0.5", "0.5"], 80)
-        assert code == 2 and "--max-rows takes a number of rows >= 1 or all" in err
+        assert code == 2
+        assert "--max-rows takes a number of rows >= 1 or all" in err
 
     def test_the_table_starts_before_the_input_ends(self):
         # The first block's rows are written as it is drawn; the tail waits for the end.
@@ -190,7 +191,9 @@ def test_fit_never_cuts_a_header_or_a_number_and_stays_in_the_width(spec, width)
     shown = [w for w in widths if w]
     if len(shown) > 1:
         assert 1 + sum(w + 3 for w in shown) <= width
-    assert dropped == sorted(dropped) and (not dropped or dropped == list(range(dropped[0], len(columns))))
+    assert dropped == sorted(dropped)
+    if dropped:  # the dropped columns are the last ones
+        assert dropped == list(range(dropped[0], len(columns)))
 
 
 @pytest.mark.parametrize("width", WIDTHS)
