@@ -404,14 +404,13 @@ def _text_blocks(
     k: int | None = None if layout is None else len(layout.outcomes)  # outcomes per row, once known
     start = 0
     raw: bytes | None = None  # the chunk as read, when it has not been decoded yet
-    ahead: Callable[[], tuple[bytes | None, Any]] | None = None  # the next chunk, being read and parsed meanwhile
-    read_ahead, parsed_ahead = False, None  # whether ``raw`` came from there, and its parse
+    ready: tuple[Any] | None = None  # pyarrow's parse of ``raw``, when the read-ahead has done it
     while True:
         if fast is None and len(raw if raw is not None else text) >= CHUNK_BYTES // 2:  # cut at a CR: shorter
             fast = (chunk_parser(delimiter, width) if layout is None
                     else table_chunk_parser(delimiter, layout)) or False
-        if read_ahead:
-            parsed, read_ahead = parsed_ahead, False
+        if ready is not None:
+            (parsed,), ready = ready, None
         else:
             parsed = fast(raw if raw is not None else text.encode()) if callable(fast) and pending is None \
                 else None
@@ -433,10 +432,9 @@ def _text_blocks(
                 rows, fields, explicit_lines = _parse_table(text, name, delimiter, line, layout, on_bad)
             line_of = explicit_lines or _lazy_lines(None, text, line, len(rows))
             newlines = text.count("\n")
-        if callable(fast) and pending is None:
-            # Read and parse the next chunk while this block is computed and written: pyarrow's parser
-            # releases the GIL, so the two cores work (a chunk a NumPy reader must see is parsed here later).
-            ahead = _read_ahead(chunks, fast)
+        # Read and parse the next chunk while this block is computed and written: pyarrow's parser releases the
+        # GIL, so the two cores work (a chunk a NumPy reader must see is parsed here later).
+        ahead = _read_ahead(chunks, fast) if callable(fast) and pending is None else None
         if len(rows):
             yield Block(rows, start, line_of, fields=fields)
             start += len(rows)
@@ -444,8 +442,8 @@ def _text_blocks(
             raise pending
         line += newlines
         if ahead is not None:
-            raw, parsed_ahead = ahead()
-            ahead, read_ahead = None, raw is not None
+            raw, parse = ahead()
+            ready = (parse,)
         else:
             raw = next(chunks, None)
         if raw is None:
