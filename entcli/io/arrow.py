@@ -190,18 +190,18 @@ def to_numpy(column: Any) -> NDArray[Any]:
 
 def float_strings(values: NDArray[np.float64]) -> list[str]:
     """repr() of every float64 of a 1-D array (Arrow's shortest formatting where it is the same as repr)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    texts: list[str] = _float_texts(values).to_pylist()
+    return texts
 
-    values = np.ascontiguousarray(values, dtype=np.float64)
-    magnitude = np.abs(values)
-    with np.errstate(invalid="ignore"):
-        same = (magnitude >= _SAME_AS_REPR[0]) & (magnitude < _SAME_AS_REPR[1]) & (values != np.floor(values))
-    array = pa.Array.from_buffers(pa.float64(), len(values), [None, pa.py_buffer(values)])
-    out: list[str] = pc.cast(array, pa.string()).to_pylist()
-    for i in np.flatnonzero(~same).tolist():
-        out[i] = repr(float(values[i]))
-    return out
+
+def _numbers_array(values: NDArray[Any]) -> Any:
+    """A 1-D float64 or int64 NumPy array as an Arrow array over the same buffer (no copy, no pandas shim)."""
+    import pyarrow as pa
+
+    kind = np.float64 if values.dtype.kind == "f" else np.int64
+    values = np.ascontiguousarray(values, dtype=kind)
+    return pa.Array.from_buffers(pa.float64() if kind is np.float64 else pa.int64(), len(values),
+                                 [None, pa.py_buffer(values)])
 
 
 def _strings(texts: list[str]) -> Any:
@@ -231,7 +231,7 @@ def _float_texts(values: NDArray[np.float64]) -> Any:
     magnitude = np.abs(values)
     with np.errstate(invalid="ignore"):
         other = ~((magnitude >= _SAME_AS_REPR[0]) & (magnitude < _SAME_AS_REPR[1]) & (values != np.floor(values)))
-    out = pc.cast(pa.Array.from_buffers(pa.float64(), len(values), [None, pa.py_buffer(values)]), pa.string())
+    out = pc.cast(_numbers_array(values), pa.string())
     if other.any():
         mask = pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(np.packbits(other,
                                                                                             bitorder="little"))])
@@ -258,9 +258,7 @@ def number_lines(columns: list[NDArray[Any] | str], n: int, sep: str, inner: str
         if col.ndim > 2 or col.dtype.kind not in "fiu":
             return None
         flat = [col] if col.ndim == 1 else [col[:, j] for j in range(col.shape[1])]
-        texts = [_float_texts(c) if c.dtype.kind == "f" else
-                 pc.cast(pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(np.ascontiguousarray(c, np.int64))]),
-                         pa.string()) for c in flat]
+        texts = [_float_texts(c) if c.dtype.kind == "f" else pc.cast(_numbers_array(c), pa.string()) for c in flat]
         if col.ndim == 2 and inner is not None:
             parts.append(pc.binary_join_element_wise(*texts, _constant(inner, n)) if len(texts) > 1 else texts[0])
         else:
