@@ -667,7 +667,9 @@ def emit(run: Run, results: Iterator[tuple[Columns, Block]], table: Table | None
                 progress.clear()
             writer.close()
         if total > drawn:
-            out.write(f"{total} rows ({drawn} drawn): use -o csv|jsonl for every row, or --max-rows N|all\n")
+            from entcli.io.tables import rows_note
+
+            out.write(rows_note(total, drawn, output.width, "drawn"))
     return run.finish()
 
 

@@ -132,8 +132,12 @@ class TableStream:
         if dropped:
             self.stream.write(dropped_note(columns, dropped, self.width))
         if hidden > 0:
-            self.stream.write(folded(f"{self.total} rows ({shown} shown): use -o csv|jsonl for every row, or "
-                                     "--max-rows N|all", self.width) + "\n")
+            self.stream.write(rows_note(self.total, shown, self.width))
+
+
+def rows_note(total: int, shown: int, width: int, verb: str = "shown") -> str:
+    """The line under a table (or a run of tables) that showed ``shown`` of ``total`` rows, folded to ``width``."""
+    return folded(f"{total} rows ({shown} {verb}): use -o csv|jsonl for every row, or --max-rows N|all", width) + "\n"
 
 
 def _folded(text: str, width: int) -> list[str]:
