@@ -213,7 +213,7 @@ class Writer:
         if self._table is None:
             from entcli.io.tables import TableStream
 
-            self._table = TableStream(self.stream, title=self.title, names=self.names, digits=self.digits,
+            self._table = TableStream(self.stream, title=self.title, digits=self.digits,
                                       color=self.color, width=self.width, max_rows=self.max_rows)
         self._table.write(columns, n)
 

@@ -55,11 +55,10 @@ class TableStream:
     one row (the whole result) is drawn field by field instead, which fits any screen.
     """
 
-    def __init__(self, stream: IO[str], *, title: str, names: Sequence[str] | None, digits: int | None,
+    def __init__(self, stream: IO[str], *, title: str, digits: int | None,
                  color: bool, width: int, max_rows: int | None) -> None:
         self.stream = stream
         self.title = title
-        self.names = names
         self.digits = digits if digits is not None else TABLE_DIGITS
         self.color = color
         self.width = width

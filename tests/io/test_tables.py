@@ -156,7 +156,7 @@ class TestBigTables:
     def test_the_table_starts_before_the_input_ends(self):
         # The first block's rows are written as it is drawn; the tail waits for the end.
         out = io.StringIO()
-        table = TableStream(out, title="t", names=None, digits=None, color=False, width=80, max_rows=25)
+        table = TableStream(out, title="t", digits=None, color=False, width=80, max_rows=25)
         table.write({"h": np.arange(30, dtype=float)}, 30)
         drawn = out.getvalue()
         assert drawn.count("│") == 2 * 20 and "…" not in drawn
@@ -167,7 +167,7 @@ class TestBigTables:
 
     def test_a_single_row_block_then_more_rows_is_a_table(self):
         out = io.StringIO()
-        table = TableStream(out, title="", names=None, digits=None, color=False, width=80, max_rows=None)
+        table = TableStream(out, title="", digits=None, color=False, width=80, max_rows=None)
         table.write({"h": np.array([1.0])}, 1)  # a slow pipe's first row: it may be the whole result, or not
         table.write({"h": np.array([2.0, 3.0])}, 2)
         table.close()
