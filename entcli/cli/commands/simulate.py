@@ -169,15 +169,14 @@ def simulate(
             for h in pieces:
                 grid = h.steps[None, :]
                 keep = (grid <= h.last[:, None]) & ((grid % every == 0) | (grid == h.last[:, None]))
-                rows, when = np.nonzero(keep)
-                at = when  # index into the piece
+                rows, at = np.nonzero(keep)  # the input row (of the group) and the entry of the piece
                 columns: dict[str, engine.Column] = {}
                 out = part.take(rows)  # the input row of every history row: its row number and keys
                 if len(block.values) > 1 or block.start > 0 or from_file:
                     columns["row"] = out.row_numbers()
                 fields = out.fields or {}
                 columns.update({key: fields[key] for key in run.keys if key in fields})
-                columns["step"] = h.first + at
+                columns["step"] = h.steps[at]
                 columns["entropy"] = h.entropy[at, rows] * scale
                 if objective != "entropy":
                     columns["loss"] = h.objective[at, rows] * scale
