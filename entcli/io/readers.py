@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import math
 import os
 import re
 import sys
@@ -49,7 +50,7 @@ def value_float(token: str) -> float:
 
     top, bottom = token.split("/", 1)
     for part in (top, bottom):
-        if not part or "_" in part or not part.isascii() or part.strip() != part or not _is_finite_text(part):
+        if part.strip() != part or not _is_finite_text(part):  # to_float refuses "", "1_0" and non-ASCII digits
             raise ValueError(f"not a fraction: {token!r}")
     denominator = Fraction(bottom)
     if denominator == 0:
@@ -59,7 +60,7 @@ def value_float(token: str) -> float:
 
 def _is_finite_text(text: str) -> bool:
     try:
-        return np.isfinite(to_float(text))
+        return math.isfinite(to_float(text))
     except ValueError:
         return False
 
