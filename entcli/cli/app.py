@@ -183,13 +183,13 @@ def joined_values(command: Any, args: list[str]) -> list[str]:
         i += 1
         if word == "--":
             return out + args[i:]
-        if word in sources and i < len(args) and looks_numeric(args[i]):
-            values = [args[i]]
-            i += 1
-            while i < len(args) and looks_numeric(args[i]):
-                values.append(args[i])
-                i += 1
-            out.append(",".join(v.strip(" ,") for v in values))
+        if word in sources:
+            end = i
+            while end < len(args) and looks_numeric(args[end]):
+                end += 1
+            if end > i:
+                out.append(",".join(v.strip(" ,") for v in args[i:end]))
+                i = end
     return out
 
 
