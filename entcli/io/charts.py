@@ -11,6 +11,8 @@ from typing import IO, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from entcli.io.grid import cut, folded
+
 BLOCKS = " ▁▂▃▄▅▆▇█"
 
 
@@ -36,7 +38,7 @@ def chart_lines(
     for label, values, low, high in series:
         v = np.asarray(values, dtype=np.float64)
         first, last = f"{v[0]:.{digits}g}", f"{v[-1]:.{digits}g}"
-        shown = label if len(label) <= label_w else label[:label_w - 1] + "…"
+        shown = cut(label, label_w)
         lines.append(f"{shown:<{label_w}} {first:>{num_w}} {sparkline(v, low, high, room)} {last}")
     return lines
 
@@ -53,8 +55,6 @@ def print_history_charts(stream: IO[str], title: str, steps: ArrayLike, entropy:
     k = p.shape[-1]
     series: list[tuple[str, ArrayLike, float, float]] = [("entropy", entropy, 0.0, max_entropy)]
     series += [(names[j], p[:, j], 0.0, 1.0) for j in range(min(k, CHARTED_CLASSES))]
-    from entcli.io.grid import folded
-
     lines = ["\n" + folded(f"{title}: first row, steps {steps[0]}..{steps[-1]}", width),
              *chart_lines(series, width=width)]
     if k > CHARTED_CLASSES:
@@ -73,7 +73,7 @@ def print_drift_bars(stream: IO[str], column: str, labels: Sequence[str], p: Seq
     for label, a, b in zip(labels, p, q, strict=True):
         bar_a = "█" * round(width * a / top)
         bar_b = "█" * round(width * b / top)
-        shown = label if len(label) <= label_width else label[:label_width - 1] + "…"
+        shown = cut(label, label_width)
         stream.write(f"  {shown:<{label_width}} {bar_a:<{width}} {a:6.3f} | {bar_b:<{width}} {b:6.3f}\n")
 
 
@@ -84,8 +84,6 @@ def print_reliability(stream: IO[str], before: Any, after: Any, temperature: flo
     bins = len(before.bin_count)
     side_by_side = screen >= 54 + 2 * 8
     width = min(24, (screen - 54) // 2) if side_by_side else max(4, min(24, screen - 35))
-    from entcli.io.grid import folded
-
     stream.write(folded(f"reliability (accuracy vs confidence per bin; after: T = {temperature:.4g})", screen) + "\n")
 
     def cell(r: Any, b: int) -> str:

@@ -33,7 +33,7 @@ def cell_width(text: str) -> int:
     return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def _cut(text: str, width: int, items: bool = False) -> str:
+def cut(text: str, width: int, items: bool = False) -> str:
     """``text`` in ``width`` screen columns, ending in "…" if it is cut; ``items`` (a list) after a comma if it can."""
     if cell_width(text) <= width:
         return text
@@ -123,7 +123,7 @@ class Grid:
         edge = self.box[kind][0]
         parts = []
         for text, column, w in zip(cells, self.columns, self.widths, strict=True):
-            text = _cut(printable(text), w, column.items) if column.cut else printable(text)
+            text = cut(printable(text), w, column.items) if column.cut else printable(text)
             pad = " " * max(0, w - cell_width(text))
             if style and self.color:
                 text = f"\x1b[{style}m{text}\x1b[0m"

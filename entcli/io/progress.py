@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import IO
 
 from entcli.io.blocks import Bytes
+from entcli.io.grid import cut
 
 #: Seconds a run lasts before its progress is shown (without --progress).
 GRACE = 1.0
@@ -85,8 +86,7 @@ class Progress:
             return
         self.last = now
         text = status_text(self.rows, now - self.start, self._read())
-        if len(text) >= self.width:
-            text = text[: max(1, self.width - 2)] + "…"
+        text = cut(text, max(2, self.width - 1))  # the last column stays free: no wrap on any terminal
         try:
             self.stream.write("\r" + text + "\x1b[K")
             self.stream.flush()
