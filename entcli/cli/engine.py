@@ -17,6 +17,7 @@ Memory stays bounded by a block (pairwise: by :data:`PAIRWISE_CELLS` and :data:`
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -495,7 +496,7 @@ def _reindexed(source: Source, index: list[int], fill: float) -> None:
             values = block.values[:, np.where(missing, 0, take)]
             if missing.any():
                 values[:, missing] = fill
-            yield Block(values, block.start, block.line_of, block.positions, block.fields)
+            yield dataclasses.replace(block, values=values)
 
     source.blocks = blocks()
 
@@ -602,7 +603,7 @@ def pairwise(a: Source, b: Source, kinds: tuple[Kind, Kind], reading: PairReadin
             pairs = part.take(np.repeat(np.arange(n), m))
             keys = {f"p_{name}": column for name, column in (pairs.fields or {}).items() if name in a.keys}
             keys.update({name: np.tile(column, n) for name, column in q_fields.items()})
-            yield long, Block(pairs.values, pairs.start, pairs.line_of, pairs.positions, keys or None)
+            yield long, dataclasses.replace(pairs, fields=keys or None)
 
 
 def load_side(files: Files, src: str, label: str) -> tuple[Array, list[str] | None]:

@@ -127,11 +127,14 @@ def columnar_source(path: str, roles: Roles
     except ImportError:
         raise MissingExtraError("pyarrow", "fast", f"reading {os.path.basename(path)}") from None
     try:
+        from entcli.io.dataset import is_url, open_url
+
+        remote = is_url(path)
         if path.lower().endswith((".parquet", ".pq")):
-            handle = pq.ParquetFile(path)
+            handle = pq.ParquetFile(open_url(path) if remote else path)
             schema = handle.schema_arrow
         else:
-            reader = ipc.open_file(pa.memory_map(path, "r"))
+            reader = ipc.open_file(open_url(path) if remote else pa.memory_map(path, "r"))
             schema = reader.schema
     except (pa.ArrowInvalid, OSError) as e:
         raise InputError(f"{path}: not a readable Parquet/Arrow file ({e})", "check the file") from None

@@ -28,7 +28,9 @@ class Block:
     ``line_of`` maps a row of the block as read (0-based) to its 1-based line in the source, where lines
     exist. After a selection (:meth:`take`), ``positions`` holds the rows' places in the block as read,
     so that messages still name the right rows and lines. ``fields`` are the columns read as text (keys to
-    carry, a label column), by name, one value per row.
+    carry, a label column), by name, one value per row. A block of a dataset's partition has the partition's
+    name in ``origin`` and the number of rows of the partitions before it in ``offset``: row numbers count
+    through the dataset, messages name the partition and the row in it.
     """
 
     values: NDArray[np.float64]
@@ -36,6 +38,8 @@ class Block:
     line_of: Callable[[int], int] | None = None
     positions: NDArray[np.intp] | None = None
     fields: dict[str, NDArray[Any]] | None = None
+    origin: str | None = None
+    offset: int = 0
 
     def _position(self, i: int) -> int:
         return int(self.positions[i]) if self.positions is not None else i
@@ -50,8 +54,11 @@ class Block:
         return self.start + base + 1
 
     def where(self, i: int) -> str:
-        """'row R' or 'row R (line L)' for row ``i`` of this block, for messages."""
-        text = f"row {self.row_number(i)}"
+        """'row R' or 'row R (line L)' for row ``i`` of this block, for messages; in a dataset 'partition P,
+        row R (line L)', R and L counted in the partition."""
+        text = f"row {self.row_number(i) - self.offset}"
+        if self.origin is not None:
+            text = f"partition {self.origin}, {text}"
         if self.line_of is not None:
             text += f" (line {self.line_of(self._position(i))})"
         return text
@@ -61,7 +68,7 @@ class Block:
         line numbers."""
         base = self.positions if self.positions is not None else np.arange(len(self.values))
         fields = {k: v[rows] for k, v in self.fields.items()} if self.fields else None
-        return Block(self.values[rows], self.start, self.line_of, base[rows], fields)
+        return Block(self.values[rows], self.start, self.line_of, base[rows], fields, self.origin, self.offset)
 
 
 @dataclass

@@ -130,6 +130,10 @@ def looks_numeric(text: str) -> bool:
 def _open_binary(path: str, stdin: BinaryIO | None = None) -> tuple[BinaryIO, str]:
     if path == "-":
         return (stdin if stdin is not None else sys.stdin.buffer), "<stdin>"
+    from entcli.io.dataset import is_url, open_url
+
+    if is_url(path):
+        return open_url(path), path
     if os.path.isdir(path):
         raise InputError(f"{path}: is a directory, not a file", "give the path of a file, or - for stdin")
     try:
@@ -176,6 +180,12 @@ def open_source(
     roles = roles or Roles()
     if fmt is not None and fmt not in INPUT_FORMATS:
         raise InputError(f"unknown input format {fmt!r}", f"use one of {', '.join(INPUT_FORMATS)}")
+    from entcli.io.dataset import dataset_parts, dataset_source
+
+    parts = dataset_parts(path)
+    if parts is not None:
+        return dataset_source(path, parts, lambda part: open_source(part, fmt, delimiter, header, on_bad, roles,
+                                                                    fast=fast, wait=wait))
     if fmt in ("parquet", "arrow") or (fmt is None and _format_from_extension(path) in ("parquet", "arrow")):
         return _columnar(path, roles)
     stream, name = _open_binary(path, stdin)
@@ -308,7 +318,9 @@ def _columnar(path: str, roles: Roles) -> Source:
 
     if path == "-":
         raise InputError("Parquet and Arrow input must be a file, not stdin", "give its path with -i")
-    if not os.path.isfile(path):
+    from entcli.io.dataset import is_url
+
+    if not is_url(path) and not os.path.isfile(path):
         _open_binary(path)  # raises the usual error for a missing file or a directory
     layout, batches = columnar_source(path, roles)
 
