@@ -17,7 +17,7 @@ import glob
 import os
 import re
 from collections.abc import Callable, Iterator
-from typing import IO, Any
+from typing import Any, BinaryIO
 
 from entcli.errors import InputError, MissingExtraError
 from entcli.io.blocks import Block, Source, iter_blocks
@@ -42,11 +42,11 @@ def _fsspec() -> Any:
     return fsspec
 
 
-def open_url(path: str) -> IO[bytes]:
+def open_url(path: str) -> BinaryIO:
     """A binary stream onto the file at the URL ``path`` (an InputError when it cannot be opened)."""
     fsspec = _fsspec()
     try:
-        return fsspec.open(path, "rb").open()  # type: ignore[no-any-return]
+        return fsspec.open(path, "rb").open()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file", "check the URL") from None
     except (ValueError, ImportError) as e:  # an unknown protocol, or its package (s3fs, gcsfs) is missing
