@@ -48,6 +48,14 @@ class MissingExtraError(EntcliError):
         )
 
 
+class Stop(Exception):
+    """End the run with ``code``, its messages already printed (a task of a distributed run that failed)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
 class ClosedPipe(Exception):
     """The reader of stdout went away (``| head -1``): the run stops quietly with exit 0, as documented.
 

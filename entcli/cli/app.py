@@ -18,7 +18,7 @@ from typer.core import TyperGroup
 from entcli.cli.environment import Environment
 from entcli.cli.messages import tell
 from entcli.core.errors import DomainError
-from entcli.errors import ClosedPipe, EntcliError, ExitCode
+from entcli.errors import ClosedPipe, EntcliError, ExitCode, Stop
 
 # Typer vendors its own Click: these are the classes its parser raises (not the `click` package's).
 from typer._click.exceptions import ClickException, NoArgsIsHelpError  # noqa: E402  isort: skip
@@ -128,6 +128,9 @@ def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
 
     first = next((a for a in args if not a.startswith("-")), None)
     only = first if first in NAMES and "_ENTCLI_COMPLETE" not in os.environ else None
+    from entcli.cli.distributed import ARGV
+
+    token = ARGV.set(list(args))  # what the tasks of a distributed run run again
     try:
         command = typer.main.get_command(make_app(only))
         if only is not None:
@@ -149,6 +152,8 @@ def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
         where = f"entcli {ctx.info_name}" if ctx is not None and ctx.info_name != "entcli" else "entcli"
         _error(e.format_message(), f"see '{where} --help'")
         return ExitCode.USAGE
+    except Stop as e:
+        return e.code
     except typer.Abort:
         return ExitCode.INTERRUPTED
     except KeyboardInterrupt:
@@ -164,6 +169,8 @@ def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
             "(ENTCLI_DEBUG=1 shows the traceback)",
         )
         return ExitCode.INTERNAL
+    finally:
+        ARGV.reset(token)
 
 
 def joined_values(command: Any, args: list[str]) -> list[str]:

@@ -124,7 +124,7 @@ def results(files: Files, reading: PairReading, units: Units, run: engine.Run, s
         yield from engine.pairwise(a, b, kinds, reading, run, lambda sp, sq: columns(losses(sp, sq)))
         return
     yield from _reduced(((losses(sp, sq, rows), rows) for sp, sq, rows in engine.checked_pairs(
-        a, b, kinds, reading, run, pairs)), s, units, columns)
+        a, b, kinds, reading, run, pairs)), s, units, columns, run)
 
 
 def _columns(units: Units, reading: PairReading, s: XentSettings) -> Callable[[Losses], dict[str, Column]]:
@@ -143,21 +143,26 @@ def _columns(units: Units, reading: PairReading, s: XentSettings) -> Callable[[L
 
 
 def _reduced(losses: Iterator[tuple[Losses, Block]], s: XentSettings, units: Units,
-             columns: Callable[[Losses], dict[str, Column]]) -> Iterator[tuple[Columns, Block]]:
-    """Per-row results, or with --reduction mean|sum one row for the batch."""
+             columns: Callable[[Losses], dict[str, Column]], run: engine.Run) -> Iterator[tuple[Columns, Block]]:
+    """Per-row results, or with --reduction mean|sum one row for the batch (its totals kept in ``run.totals``,
+    where a distributed run merges those of its partitions; a partition's task leaves the row to the client)."""
     scale = units.scale
-    totals = BatchTotals()
+    totals = run.totals = run.totals if run.totals is not None else BatchTotals()
     for result, rows in losses:
         if s.reduction == "none":
             yield columns(result), rows
         else:
             totals.add(result)
-    if s.reduction == "none":
+    if s.reduction == "none" or engine.in_partition():
         return
-    xent, ent, kl = totals.reduce(s.reduction)
-    yield from engine.single({"cross_entropy": np.array([xent * scale]), "entropy_p": np.array([ent * scale]),
-                              "kl": np.array([kl * scale]), "unit": units.unit, "rows": np.array([totals.rows]),
-                              "reduction": s.reduction})
+
+    def batch() -> Columns:
+        xent, ent, kl = totals.reduce(s.reduction)
+        return {"cross_entropy": np.array([xent * scale]), "entropy_p": np.array([ent * scale]),
+                "kl": np.array([kl * scale]), "unit": units.unit, "rows": np.array([totals.rows]),
+                "reduction": s.reduction}
+
+    yield from engine.batch_row(batch)
 
 
 def _label_column(files: Files, reading: PairReading, units: Units, run: engine.Run, s: XentSettings, q_src: str,
@@ -206,4 +211,4 @@ def _label_column(files: Files, reading: PairReading, units: Units, run: engine.
                             ignore_index=s.ignore_index, terms=s.detail)
 
     yield from _reduced(((losses(p, block), block) for p, block in engine.checked(b, reading_q, run, check)), s,
-                        units, _columns(units, reading, s))
+                        units, _columns(units, reading, s), run)

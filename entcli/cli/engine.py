@@ -18,6 +18,7 @@ Memory stays bounded by a block (pairwise: by :data:`PAIRWISE_CELLS` and :data:`
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -107,6 +108,8 @@ class Run:
     nonfinite: RowTally = field(default_factory=RowTally)
     #: failures by message ("check failed: entropy > 0.5", "warning: not converged ..."), each with its rows
     failed: dict[str, RowTally] = field(default_factory=dict)
+    #: the running totals of a batch reduction (xent --reduction mean|sum: a core.losses.BatchTotals)
+    totals: Any = None
 
     def note(self, *lines: str) -> None:
         """Tell --explain how the input was read (a no-op without --explain)."""
@@ -370,6 +373,9 @@ def joined(a: Source, b: Source, on: tuple[str, ...], run: Run) -> Iterator[tupl
     A p key that q lacks, or a key twice on one side, is an error naming it (skipped and reported with
     --skip-invalid); q keys that no p row matched are reported at the end in the same way.
     """
+    from entcli.cli.distributed import refuse
+
+    refuse("--on (q is indexed whole)")
     _need_keys(a, on, "-p")
     _need_keys(b, on, "-q")
     q_blocks = list(iter_blocks(b))
@@ -574,6 +580,9 @@ def pairwise(a: Source, b: Source, kinds: tuple[Kind, Kind], reading: PairReadin
     Yields the long form, one row per pair with ``p_row`` and ``q_row`` (1-based), M = (q rows) rows per p
     row; ``run.matrix_width`` tells the writer M, so that plain output can print the N x M matrix.
     """
+    from entcli.cli.distributed import refuse
+
+    refuse("--pairwise (every p row against every q row)")
     q_reading = Reading(kinds[1], reading.temperature, reading.tol, reading.flags)
     q_parts = list(checked(b, q_reading, run))
     if not q_parts:
@@ -609,6 +618,8 @@ def pairwise(a: Source, b: Source, kinds: tuple[Kind, Kind], reading: PairReadin
 def load_side(files: Files, src: str, label: str) -> tuple[Array, list[str] | None]:
     """All rows of a small side input (a target, a teacher, weights), read whole, and the outcome names it has."""
     source = files.open_src(src, label)
+    if source.remote:  # a dataset of a distributed run: its tasks read it, partition by partition
+        return np.empty((0, len(source.names or ()))), source.names
     return np.concatenate([block.values for block in iter_blocks(source)]), source.names
 
 
@@ -631,11 +642,23 @@ Table = Callable[[IO[str], Columns, Run], None]
 
 
 def emit(run: Run, results: Iterator[tuple[Columns, Block]], table: Table | None = None) -> ExitCode:
-    """Write each block of results as it comes and tally it for the end-of-run report; return the exit code."""
+    """Write each block of results as it comes and tally it for the end-of-run report; return the exit code.
+
+    In a distributed run (:mod:`entcli.cli.distributed`) the results are those of the partitions' tasks, and in
+    a task they are collected for the client instead of written."""
+    from entcli.cli.distributed import current_partition, current_plan
     from entcli.io.output import output_stream
     from entcli.io.render import Writer
 
     output = run.output
+    partition = current_partition()
+    if partition is not None:
+        return ExitCode(partition.collect(run, results))
+    plan = current_plan()
+    if plan is not None:
+        results = plan.prime(run, results)
+    if output.path is not None and output.path.endswith(("/", os.sep)):
+        return _emit_parts(run, results)
     progress = None
     if output.progress is not False:
         from entcli.io.progress import Progress
@@ -674,6 +697,57 @@ def emit(run: Run, results: Iterator[tuple[Columns, Block]], table: Table | None
     return run.finish()
 
 
+def _emit_parts(run: Run, results: Iterator[tuple[Columns, Block]]) -> ExitCode:
+    """``-O DIR/``: the results of each partition of a dataset written to a part of their own in DIR, named as the
+    partition with the extension of the output format, each atomically (a failed run keeps the parts before the
+    partition where it failed). A partition with no results to write (every row skipped) has no part."""
+    import contextlib
+
+    from entcli.io.formats import OUTPUT_EXTENSIONS
+    from entcli.io.output import output_stream
+    from entcli.io.render import Writer
+
+    output = run.output
+    directory = output.path or ""
+    named: set[str] = set()
+    current: str | None = None
+    with contextlib.ExitStack() as parts:
+        writer: Writer | None = None
+        for columns, block in results:
+            if block.origin is None:
+                raise InputError(f"-O {directory}: writes a part per partition of a dataset, and this result belongs "
+                                 "to none (the input is one file, or the result is the batch's)",
+                                 "give -O a file path (no trailing /)")
+            if block.origin != current:
+                if writer is not None:
+                    writer.close()
+                    parts.close()
+                current = block.origin
+                stem = os.path.basename(current.rstrip("/"))
+                name = stem[:stem.find(".")] if "." in stem else stem
+                name += OUTPUT_EXTENSIONS[output.format]
+                if name in named:
+                    raise InputError(f"-O {directory}: two partitions would both be written to {name}",
+                                     "give the partitions names of their own, or write to one file")
+                named.add(name)
+                try:
+                    os.makedirs(directory, exist_ok=True)
+                except OSError as e:
+                    raise InputError(f"-O {directory}: cannot make the directory ({e.strerror})", "check the path") \
+                        from None
+                out = parts.enter_context(output_stream(os.path.join(directory, name)))
+                writer = Writer(output.format, out, run.primary, digits=output.digits, names=run.names,
+                                title=run.title, color=False, width=output.width, max_rows=None)
+            assert writer is not None
+            columns = run.carried(columns, block)
+            writer.matrix_width = run.matrix_width
+            writer.write(columns)
+            run.observe(columns[run.primary], block)
+        if writer is not None:
+            writer.close()
+    return run.finish()
+
+
 def write_report(output: Output, primary: str, title: str, columns: Columns,
                  below_table: Callable[[IO[str]], None] | None = None) -> None:
     """Write one block of results that belong to no input row (drift's columns, calibrate's stages), then, in a
@@ -692,6 +766,29 @@ def write_report(output: Output, primary: str, title: str, columns: Columns,
 
 #: The block of a result that belongs to no input row: it carries no keys.
 _NO_ROW = Block(np.zeros((1, 0)), 0)
+
+
+def is_batch_row(block: Block) -> bool:
+    """Whether ``block`` is that of a result for no input row (a batch reduction)."""
+    return block is _NO_ROW
+
+
+def in_partition() -> bool:
+    """Whether this run is a task of a distributed run (one partition of its datasets)."""
+    from entcli.cli.distributed import current_partition
+
+    return current_partition() is not None
+
+
+def batch_row(make: Callable[[], Columns]) -> Iterator[tuple[Columns, Block]]:
+    """The one result of a batch reduction, ``make()``: at once, or in a distributed run's client once the
+    partitions' totals are merged (a :class:`~entcli.cli.distributed.Later`)."""
+    from entcli.cli.distributed import Later, current_plan
+
+    if current_plan() is not None:
+        yield Later(make), _NO_ROW  # type: ignore[misc]
+        return
+    yield make(), _NO_ROW
 
 
 def single(values: Mapping[str, Column]) -> Iterator[tuple[Columns, Block]]:

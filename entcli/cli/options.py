@@ -37,6 +37,9 @@ PANEL_READ = "What the numbers are"
 PANEL_UNITS = "Units"
 PANEL_OUTPUT = "Output"
 PANEL_CHECKS = "Checks for scripts"
+PANEL_ENGINE = "Engine"
+#: Where a dataset's rows are computed (--engine).
+ENGINES = ("local", "dask")
 
 COLORS = ("auto", "always", "never")
 KIND_FLAGS = ("counts", "logits", "renormalize")
@@ -110,6 +113,7 @@ class Files(Group):
     row_number: bool = False
     unbuffered: bool = False
     env: Environment = field(default_factory=Environment)
+    engine: str = "local"
 
     PARAMS = (
         _opt("input_format", Optional[str], None, "--input-format", panel=PANEL_INPUT,
@@ -138,6 +142,12 @@ class Files(Group):
         _opt("unbuffered", bool, False, "--unbuffered", panel=PANEL_INPUT,
              help="From a pipe, compute and write each row as soon as it arrives (default: rows wait up to 0.2 s "
                   "for more input, then go)."),
+        _opt("engine", str, "local", "--engine", panel=PANEL_ENGINE, click_type=choices(ENGINES),
+             help="Where the rows of a dataset (-i DIR, a glob, a URL) are computed: local (this process, "
+                  "streaming) or dask (a task per partition on a Dask cluster; needs the dask extra)."),
+        _opt("scheduler", Optional[str], None, "--scheduler", panel=PANEL_ENGINE, metavar="ADDRESS",
+             help="The Dask scheduler of --engine dask (tcp://HOST:8786); default: DASK_SCHEDULER_ADDRESS, else a "
+                  "local cluster of one worker per core."),
     )
 
     @classmethod
@@ -160,8 +170,13 @@ class Files(Group):
             columns=parse_spec(args["columns"], "--columns") if args["columns"] is not None else None,
             exclude=parse_spec(args["exclude"], "--exclude") if args["exclude"] is not None else (),
             keep=keep, field=field_path, fill=fill is not None)
+        if args["scheduler"] is not None and args["engine"] != "dask":
+            raise InputError("--scheduler is the Dask scheduler of --engine dask", "add --engine dask")
+        from entcli.cli.distributed import plan_for
+
+        plan_for(args["engine"], args["scheduler"], env.fast_reader)
         return cls(args["input_format"], delimiter, args["header"], roles, args["skip_invalid"], args["row_number"],
-                   args["unbuffered"], env)
+                   args["unbuffered"], env, args["engine"])
 
     def wanting(self, *columns: str | None) -> Files:
         """These options, also reading ``columns`` by name (e.g. a --target-column) as text."""
@@ -170,12 +185,30 @@ class Files(Group):
 
     def open(self, path: str, on_bad: BadRowHandler | None = None) -> Source:
         """The rows of the file ``path`` (``-``: stdin) read with these options."""
+        from entcli.cli.distributed import current_partition, current_plan
         from entcli.io.readers import open_source
 
+        def opened(part: str) -> Source:
+            return open_source(part, self.format, self.delimiter, self.header, on_bad=on_bad, roles=self.roles,
+                               stdin=self.env.stdin, fast=self.env.fast_reader,
+                               wait=0.0 if self.unbuffered else None)
+
+        partition, plan = current_partition(), current_plan()
+        if partition is not None:  # a task of a distributed run: its partition of a dataset, else a whole file
+            return partition.open(path, opened) or partition.whole(path, opened(path))
         if path == "-" and self.env.stdin is None:
             raise InputError("stdin is closed", "give a file with -i, or values")
-        return open_source(path, self.format, self.delimiter, self.header, on_bad=on_bad, roles=self.roles,
-                           stdin=self.env.stdin, fast=self.env.fast_reader, wait=0.0 if self.unbuffered else None)
+        if plan is not None:
+            from entcli.io.dataset import dataset_parts, empty_like
+
+            parts = dataset_parts(path)
+            if parts is not None:  # read by the tasks; here only its first partition's names and keys
+                first = opened(parts[0])
+                plan.add(path, parts, first)
+                return empty_like(first, name=path)
+            if path == "-":
+                raise InputError("--engine dask reads datasets, not stdin", "give -i DIR, a glob or a URL")
+        return opened(path)
 
     def open_src(self, src: str, label: str) -> Source:
         """A SRC of a two-input command or a side input: numbers (one row), ``-`` (stdin) or a path.
@@ -476,6 +509,11 @@ class Output(Group):
         path = args["output"]
         terminal = (path is None or path == "-") and env.stdout_isatty
         fmt = args["format"] or ("table" if terminal else "plain")
+        from entcli.cli.distributed import current_partition
+
+        partition = current_partition()
+        if partition is not None:  # a task computes the fields the client writes
+            fmt = partition.format
         color = args["color"] == "always" or (args["color"] == "auto" and not env.no_color and terminal)
         text = (args["max_rows"] or "").strip().lower()
         if not text:
@@ -507,7 +545,9 @@ class Explain(Group):
 
     @classmethod
     def build(cls, args: Mapping[str, Any], env: Environment) -> Explain:
-        return cls(args["explain"])
+        from entcli.cli.distributed import current_partition
+
+        return cls(args["explain"] and current_partition() is None)  # a task leaves it to the client
 
     def __call__(self, *lines: str) -> None:
         """With --explain, print each non-empty line to stderr as ``explain: <line>``."""

@@ -18,7 +18,7 @@ All values are in nats (callers convert units). The semantics follow PyTorch's `
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -244,31 +244,45 @@ def binary_losses(y: ArrayLike, q: ArrayLike | None = None, *, logits: ArrayLike
 
 @dataclass
 class BatchTotals:
-    """Running sums of per-row losses over the blocks of a batch, reduced at the end (``mean`` or ``sum``)."""
+    """The per-row losses of a batch, summed block by block and reduced at the end (``mean`` or ``sum``).
 
-    cross_entropy: float = 0.0
-    entropy: float = 0.0
-    kl: float = 0.0
-    denominator: float = 0.0
+    Each block's sums are kept and added with :func:`math.fsum` (correctly rounded), so the result does not
+    depend on how the rows were grouped into partitions: totals of partitions :meth:`merge` into the same
+    batch total, in any grouping, as one process reading every block.
+    """
+
+    cross_entropy: list[float] = field(default_factory=list)
+    entropy: list[float] = field(default_factory=list)
+    kl: list[float] = field(default_factory=list)
+    denominator: list[float] = field(default_factory=list)
     rows: int = 0
 
     def add(self, losses: Losses) -> None:
-        self.cross_entropy += float(np.sum(losses.cross_entropy))
-        self.entropy += float(np.sum(losses.entropy))
-        self.kl += float(np.sum(losses.kl))
-        self.denominator += float(np.sum(losses.denominator))
+        self.cross_entropy.append(float(np.sum(losses.cross_entropy)))
+        self.entropy.append(float(np.sum(losses.entropy)))
+        self.kl.append(float(np.sum(losses.kl)))
+        self.denominator.append(float(np.sum(losses.denominator)))
         self.rows += int(np.count_nonzero(losses.denominator))
+
+    def merge(self, other: BatchTotals) -> None:
+        """Add the blocks of ``other`` (a later partition of the same batch)."""
+        self.cross_entropy += other.cross_entropy
+        self.entropy += other.entropy
+        self.kl += other.kl
+        self.denominator += other.denominator
+        self.rows += other.rows
 
     def reduce(self, reduction: str) -> tuple[float, float, float]:
         """(cross_entropy, entropy, kl) of the batch: their sums, or means (sum / Σ denominators).
 
         A mean over no weight (every row ignored, or every class weight 0) has no value: a DomainError.
         """
+        sums = math.fsum(self.cross_entropy), math.fsum(self.entropy), math.fsum(self.kl)
         if reduction == "sum":
-            return self.cross_entropy, self.entropy, self.kl
+            return sums
         if reduction != "mean":
             raise DomainError(f"unknown reduction {reduction!r}; choose one of {', '.join(REDUCTIONS)}")
-        if not self.denominator > 0:
+        d = math.fsum(self.denominator)
+        if not d > 0:
             raise DomainError("the mean loss is undefined: no row has any weight (all ignored, or weight 0)")
-        d = self.denominator
-        return self.cross_entropy / d, self.entropy / d, self.kl / d
+        return sums[0] / d, sums[1] / d, sums[2] / d

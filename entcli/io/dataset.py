@@ -25,6 +25,8 @@ from entcli.io.formats import EXTENSIONS
 
 #: A path with one of these characters is a glob when no file has that exact name.
 GLOB_CHARS = re.compile(r"[*?\[]")
+#: The most files and directories looked at below a dataset's directory.
+MAX_ENTRIES = 200_000
 #: ``scheme://`` at the start of a path: an fsspec URL.
 URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
@@ -84,9 +86,7 @@ def dataset_parts(path: str) -> list[str] | None:
         if parts is None:
             return None
     elif os.path.isdir(path):
-        parts = [os.path.join(root, name) for root, dirs, names in os.walk(path) for name in names
-                 if not any(d.startswith((".", "_")) for d in os.path.relpath(root, path).split(os.sep) if d != ".")]
-        parts = [p for p in parts if _data_file(p)]
+        parts = _walk(path)
         if not parts:
             raise InputError(f"{path}: the directory holds no data files",
                              f"a dataset's files end in {', '.join(sorted(set(EXTENSIONS)))}")
@@ -102,6 +102,21 @@ def dataset_parts(path: str) -> list[str] | None:
         raise InputError(f"{path}: the partitions mix formats ({', '.join(sorted(f or '?' for f in formats))})",
                          "a dataset is files of one format; narrow it with a glob, e.g. 'DIR/*.parquet'")
     return parts
+
+
+def _walk(path: str) -> list[str]:
+    """The data files below the directory ``path`` (not in hidden or ``_`` directories), at most MAX_ENTRIES
+    looked at (``-i /`` by mistake must not walk the whole file system)."""
+    found: list[str] = []
+    seen = 0
+    for root, dirs, names in os.walk(path):
+        dirs[:] = [d for d in dirs if not d.startswith((".", "_"))]
+        seen += len(names) + len(dirs)
+        if seen > MAX_ENTRIES:
+            raise InputError(f"{path}: more than {MAX_ENTRIES} entries below the directory",
+                             "is it the right directory? narrow it with a glob, e.g. 'DIR/part-*.parquet'")
+        found += [os.path.join(root, name) for name in names if _data_file(name)]
+    return found
 
 
 def _format_of(path: str) -> str | None:
@@ -165,10 +180,18 @@ def aligned_part(part: Source, names: list[str] | None, keys: list[str], dataset
     return part
 
 
-def dataset_source(path: str, parts: list[str], open_part: Opener) -> Source:
+def dataset_source(path: str, parts: list[str], open_part: Opener,
+                   expected: tuple[list[str] | None, list[str]] | None = None, counts: list[int] | None = None
+                   ) -> Source:
     """The partitions ``parts`` of the dataset ``path`` as one :class:`Source`, each opened by ``open_part``
-    when the one before it is exhausted (at most one partition is open at a time)."""
+    when the one before it is exhausted (at most one partition is open at a time).
+
+    ``expected``: the outcome names and keys of the dataset's first partition, when ``parts`` are later ones (a
+    task of a distributed run reads one partition); ``counts`` receives the rows of each partition as read.
+    """
     first = open_part(parts[0])
+    if expected is not None:
+        first = aligned_part(first, expected[0], expected[1], path)
     from entcli.io.blocks import Bytes
 
     counted = Bytes(0, None)
@@ -189,6 +212,8 @@ def dataset_source(path: str, parts: list[str], open_part: Opener) -> Source:
                 yield block
             base += end
             done = counted.read
+            if counts is not None:
+                counts.append(end)
 
     source = Source(path, blocks(), first.names, first.fmt, list(first.keys), list(first.notes), first.columns,
                     counted)
@@ -196,10 +221,10 @@ def dataset_source(path: str, parts: list[str], open_part: Opener) -> Source:
     return source
 
 
-def empty_like(source: Source) -> Source:
+def empty_like(source: Source, name: str | None = None) -> Source:
     """A source with ``source``'s names and keys and no rows (the client's side of a distributed run)."""
-    return Source(source.name, iter(()), source.names, source.fmt, list(source.keys), list(source.notes),
-                  source.columns)
+    return Source(name or source.name, iter(()), source.names, source.fmt, list(source.keys), list(source.notes),
+                  source.columns, remote=True)
 
 
 __all__ = ["aligned_part", "dataset_parts", "dataset_source", "empty_like", "is_url", "natural_key", "open_url"]

@@ -27,6 +27,10 @@ EXTENSIONS = {
 #: Output formats, in the order ``--format`` lists them.
 OUTPUT_FORMATS = ("table", "plain", "csv", "tsv", "json", "jsonl")
 
+#: The extension of an output part of each format (``-O DIR/``: one part per input partition).
+OUTPUT_EXTENSIONS = {"table": ".txt", "plain": ".txt", "csv": ".csv", "tsv": ".tsv", "json": ".json",
+                     "jsonl": ".jsonl"}
+
 #: Names a user may give for a separator that is awkward to type; None is any run of whitespace.
 DELIMITER_NAMES: dict[str, str | None] = {"\\t": "\t", "tab": "\t", "space": None, "whitespace": None, " ": None}
 

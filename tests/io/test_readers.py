@@ -198,7 +198,8 @@ def test_jsonl_objects_of_numbers_give_names(tmp_path):
     np.testing.assert_array_equal(values, [[0.25, 0.75], [0.5, 0.5]])
 
 
-@pytest.mark.parametrize("path, message", [("/nonexistent/x.csv", "no such file"), ("/", "is a directory")])
+@pytest.mark.parametrize("path, message", [("/nonexistent/x.csv", "no such file"),
+                                                  ("/proc/self/fd", "holds no data files")])
 def test_missing_file_and_directory(path, message):
     with pytest.raises(InputError, match=message):
         open_source(path)

@@ -63,6 +63,9 @@ def calibrate(
     plot: Annotated[Optional[str], typer.Option(
         "--plot", metavar="FILE", help="Draw the reliability diagram before and after (.png, .svg, .pdf).")] = None,
 ) -> None:
+    from entcli.cli.distributed import refuse
+
+    refuse('calibrate (it fits one temperature to every row)')
     import math
 
     from entcli.errors import InputError

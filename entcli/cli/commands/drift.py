@@ -77,6 +77,9 @@ def drift(
         "--plot", metavar="FILE", help="Draw the two distributions of every column side by side (.png, .svg, .pdf; "
         "the plot extra).")] = None,
 ) -> None:
+    from entcli.cli.distributed import refuse
+
+    refuse('drift (it compares two whole samples)')
     import math
 
     from entcli.cli.explain import unit_text

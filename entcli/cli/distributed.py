@@ -1,0 +1,328 @@
+"""``--engine dask``: one command over the partitions of a dataset, a task per partition on a Dask cluster.
+
+No formula and no command is written twice. The command runs here as it always does, except that each dataset
+it opens is registered in the run's :class:`Plan` and opens as a source with no rows (its names and keys
+only). :func:`entcli.cli.engine.emit` then asks the plan for its results: one task per partition, each of them
+:func:`run_partition` on a worker, which runs the **same command line** with the dataset reading only its
+partition and with ``emit`` collecting the result columns instead of writing them (:class:`Partition`).
+This process writes the results in input order through its own writer and tallies them in its own
+:class:`~entcli.cli.engine.Run` (row numbers through the dataset, ``--max``/``--min``, non-finite results);
+each task's skipped rows, failures and batch totals (``xent --reduction``) are merged in partition order and
+its messages are repeated. A task's error is raised here after the rows before it are written, as in one
+process. At most ``2 × workers`` partitions are in flight, so memory is bounded by the window, not the dataset.
+
+Inputs that are not datasets (a reference row ``-q 0.5,0.5``, class weights) are read whole by every task; one
+paired row by row with the dataset must be a dataset partitioned like it (checked in the task).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import io
+import itertools
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from entcli.errors import EntcliError, InputError, MissingExtraError, Stop
+
+if TYPE_CHECKING:
+    from entcli.cli.engine import RowTally, Run
+    from entcli.io.blocks import Block, Source
+    from entcli.io.numbers import Columns
+
+#: Partitions in flight per worker (submitted, not yet written).
+WINDOW_PER_WORKER = 2
+#: Seconds to wait for a scheduler given by address.
+CONNECT_TIMEOUT = 10
+
+
+class Later:
+    """Result columns that can only be made once every partition is merged (a batch reduction's row)."""
+
+    def __init__(self, make: Callable[[], Columns]) -> None:
+        self.make = make
+
+    def __call__(self) -> Columns:
+        return self.make()
+
+
+@dataclass
+class Dataset:
+    """A dataset input of a distributed run: its path as given, its partitions, the first one's names and keys."""
+
+    path: str
+    parts: list[str]
+    names: list[str] | None
+    keys: list[str]
+
+
+@dataclass
+class PartResult:
+    """What a task sends back: the result blocks of its partition (rows without their input numbers), the rows
+    of each dataset as read, its tallies, its stderr, and the error that stopped it (message, hint, exit code)."""
+
+    blocks: list[tuple[Columns, Block]]
+    rows: dict[str, int]
+    skipped: int
+    failed: dict[str, RowTally]
+    totals: Any
+    stderr: str
+    code: int
+    error: tuple[str, str | None, int] | None = None
+
+
+@dataclass
+class Partition:
+    """The partition a task runs (in the worker's process): ``index`` of each dataset, the client's output format
+    (so that the task computes the same fields) and what ``emit`` collected."""
+
+    index: int
+    datasets: dict[str, Dataset]
+    format: str
+    blocks: list[tuple[Columns, Block]] = field(default_factory=list)
+    rows: dict[str, list[int]] = field(default_factory=dict)
+    run: Run | None = None
+    error: tuple[str, str | None, int] | None = None
+
+    def collect(self, run: Run, results: Iterator[tuple[Columns, Block]]) -> int:
+        """``emit`` in a task: keep the result columns of every block (not the batch's one row of a reduction:
+        the client makes it from the merged totals), and the run for its tallies."""
+        import numpy as np
+
+        from entcli.cli.engine import is_batch_row
+        from entcli.core.errors import DomainError
+
+        self.run = run
+        try:
+            for columns, block in results:
+                if not is_batch_row(block):
+                    lite = dataclasses.replace(block, values=np.empty((len(block.values), 0)), line_of=None)
+                    self.blocks.append((columns, lite))
+        except EntcliError as e:
+            self.error = (e.message, e.hint, int(e.exit_code))
+        except DomainError as e:
+            self.error = (e.message, None, 2)
+        run.flush()
+        return 0
+
+    def open(self, path: str, open_part: Callable[[str], Source]) -> Source | None:
+        """The partition of the dataset ``path`` this task reads; None when ``path`` is not one of the datasets."""
+        from entcli.io.dataset import dataset_source
+
+        data = self.datasets.get(path)
+        if data is None:
+            return None
+        counts = self.rows.setdefault(path, [])
+        return dataset_source(path, [data.parts[self.index]], open_part, expected=(data.names, data.keys),
+                              counts=counts)
+
+
+    def whole(self, path: str, source: Source) -> Source:
+        """A file that is not one of the datasets, read whole by the task: one row (a reference, weights), since
+        more rows would be paired by position with the partition's."""
+        from entcli.io.blocks import iter_blocks
+
+        inner = iter_blocks(source)
+
+        def blocks() -> Iterator[Block]:
+            rows = 0
+            for block in inner:
+                rows += len(block.values)
+                if rows > 1:
+                    raise InputError(f"{path}: more than one row, read whole by every task of --engine dask",
+                                     "an input paired row by row with a dataset must be a dataset partitioned "
+                                     "like it (or one row, used for every row)")
+                yield block
+
+        source.blocks = blocks()
+        return source
+
+
+#: The plan of the distributed run being set up in this process (the client), if any.
+PLAN: ContextVar[Plan | None] = ContextVar("entcli_plan", default=None)
+#: The partition this process runs as a task, if any.
+PARTITION: ContextVar[Partition | None] = ContextVar("entcli_partition", default=None)
+#: The command line of the run (what a task runs again).
+ARGV: ContextVar[list[str] | None] = ContextVar("entcli_argv", default=None)
+
+
+def current_plan() -> Plan | None:
+    return PLAN.get()
+
+
+def current_partition() -> Partition | None:
+    return PARTITION.get()
+
+
+@dataclass
+class Plan:
+    """A distributed run in the making: the scheduler to use and the datasets its command opened."""
+
+    scheduler: str | None
+    fast_reader: bool
+    argv: list[str]
+    datasets: dict[str, Dataset] = field(default_factory=dict)
+
+    def add(self, path: str, parts: list[str], first: Source) -> None:
+        """Register the dataset ``path`` (its first partition opened as ``first``); every dataset of a run has
+        the same number of partitions (partition k of each go together)."""
+        for other in self.datasets.values():
+            if len(other.parts) != len(parts):
+                raise InputError(f"--engine dask: {path} has {len(parts)} partition(s), {other.path} "
+                                 f"{len(other.parts)}", "datasets paired row by row are partitioned alike")
+        self.datasets[path] = Dataset(path, parts, first.names, list(first.keys))
+
+    def prime(self, run: Run, local: Iterator[tuple[Columns, Block]]) -> Iterator[tuple[Columns, Block]]:
+        """The results to write: ``local`` (the command run here) is started, which opens its inputs (a command
+        may open them lazily); with no dataset among them it is the whole run, else the partitions' tasks run."""
+        first = next(local, None)
+        started = itertools.chain([first] if first is not None else [], local)
+        return self.results(run, started) if self.datasets else started
+
+    def results(self, run: Run, local: Iterator[tuple[Columns, Block]]) -> Iterator[tuple[Columns, Block]]:
+        """The results of every partition, in order, tallied into ``run``; then ``local``'s (this process's
+        run of the command over no rows: the batch row of a reduction, from the merged totals)."""
+        import numpy as np
+
+        parts = len(next(iter(self.datasets.values())).parts)
+        owner = {part: path for path, data in self.datasets.items() for part in data.parts}
+        base = dict.fromkeys(self.datasets, 0)
+        with self._client() as client:
+            workers = max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
+            window = WINDOW_PER_WORKER * workers
+            pending: deque[Any] = deque()
+            submitted = 0
+            try:
+                for k in range(parts):
+                    while submitted < parts and len(pending) < window:
+                        pending.append(client.submit(run_partition, self.argv, submitted, self.datasets,
+                                                     run.output.format, self.fast_reader, pure=False))
+                        submitted += 1
+                    result: PartResult = _result(pending.popleft(), self.datasets, k)
+                    main = next((owner[b.origin] for _, b in result.blocks if b.origin in owner),
+                                next(iter(self.datasets)))
+                    for columns, block in result.blocks:
+                        shift = base[owner[block.origin]] if block.origin in owner else 0
+                        row = columns.get("row")
+                        if shift and isinstance(row, np.ndarray):  # a command's own row numbers (simulate)
+                            columns = {**columns, "row": row + shift}
+                        yield columns, dataclasses.replace(block, start=block.start + shift,
+                                                           offset=block.offset + shift)
+                    _merge(run, result, base[main])
+                    for path, rows in result.rows.items():
+                        base[path] += rows
+                    if result.error is not None:
+                        message, hint, code = result.error
+                        error = EntcliError(message, hint)
+                        error.exit_code = code  # type: ignore[assignment]
+                        raise error
+                    if result.code not in (0, 1):
+                        raise Stop(result.code)
+            finally:
+                for future in pending:
+                    future.cancel()
+        for columns, block in local:  # a reduction's batch row, now that every partition's totals are in
+            yield (columns() if isinstance(columns, Later) else columns), block
+
+    @contextlib.contextmanager
+    def _client(self) -> Iterator[Any]:
+        try:
+            import distributed as module
+        except ImportError:
+            raise MissingExtraError("distributed", "dask", "--engine dask") from None
+        distributed: Any = module  # untyped calls
+        address = self.scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+        if address is not None:
+            try:
+                client = distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+            except (OSError, TimeoutError) as e:
+                raise InputError(f"--engine dask: cannot reach the scheduler at {address} ({e})",
+                                 "check the address (tcp://HOST:8786), or leave out --scheduler and "
+                                 "DASK_SCHEDULER_ADDRESS for a local cluster") from None
+            with client:
+                yield client
+            return
+        import logging
+
+        with distributed.LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+                distributed.Client(cluster, set_as_default=False) as client:
+            yield client
+
+
+def _result(future: Any, datasets: dict[str, Dataset], k: int) -> PartResult:
+    """The result of partition ``k``'s task; a worker that died is an error naming the partition."""
+    from distributed import KilledWorker
+
+    try:
+        return future.result()  # type: ignore[no-any-return]
+    except KilledWorker:
+        parts = ", ".join(d.parts[k] for d in datasets.values())
+        raise InputError(f"--engine dask: the workers running partition {parts} died",
+                         "a worker may have run out of memory: give the workers more, or split the partition") \
+            from None
+
+
+def _merge(run: Run, result: PartResult, shift: int) -> None:
+    """Add a task's tallies to the client's run: its messages, skipped rows, failures (row numbers moved by the
+    rows of the partitions before it) and batch totals."""
+    import sys
+
+    import numpy as np
+
+    from entcli.cli.engine import RowTally
+
+    if result.stderr:
+        sys.stderr.write(result.stderr)
+        sys.stderr.flush()
+    run.skipped += result.skipped
+    for what, tally in result.failed.items():
+        mine = run.failed.setdefault(what, RowTally())
+        mine.add(np.asarray(tally.rows, dtype=np.intp) + shift)
+        mine.count += tally.count - len(tally.rows)
+    if result.totals is not None:
+        if run.totals is None:
+            run.totals = result.totals
+        else:
+            run.totals.merge(result.totals)
+
+
+def run_partition(argv: list[str], index: int, datasets: dict[str, Dataset], fmt: str,
+                  fast_reader: bool) -> PartResult:
+    """A task: run the command line ``argv`` on partition ``index`` of ``datasets`` and return its results."""
+    from entcli.cli.app import run
+    from entcli.cli.environment import Environment
+
+    partition = Partition(index, datasets, fmt)
+    token = PARTITION.set(partition)
+    stderr = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(stderr):
+            code = run(argv, Environment(stdin=None, fast_reader=fast_reader))
+    finally:
+        PARTITION.reset(token)
+    task = partition.run
+    return PartResult(partition.blocks, {path: sum(counts) for path, counts in partition.rows.items()},
+                      task.skipped if task else 0, task.failed if task else {}, task.totals if task else None,
+                      stderr.getvalue(), code, partition.error)
+
+
+def plan_for(engine: str, scheduler: str | None, fast_reader: bool) -> None:
+    """Start the plan of a distributed run in this process (``--engine dask``), unless one is under way or this
+    process is a task."""
+    if engine != "dask" or PARTITION.get() is not None or PLAN.get() is not None:
+        return
+    PLAN.set(Plan(scheduler, fast_reader, list(ARGV.get() or [])))
+
+
+def refuse(what: str) -> None:
+    """An InputError when a distributed run (or one of its tasks) reaches ``what``, which needs every row in one
+    process."""
+    if PLAN.get() is not None or PARTITION.get() is not None:
+        raise InputError(f"--engine dask does not run {what}: it needs every row in one process",
+                         "drop --engine dask (it runs here, streaming)")
