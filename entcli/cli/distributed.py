@@ -125,9 +125,9 @@ class Partition:
     def whole(self, path: str, source: Source) -> Source:
         """A file that is not one of the datasets, read whole by the task: one row (a reference, weights), since
         more rows would be paired by position with the partition's."""
-        from entcli.io.blocks import iter_blocks
+        from entcli.io.blocks import Source, iter_blocks
 
-        inner = iter_blocks(source)
+        inner = iter_blocks(Source(source.name, source.blocks))
 
         def blocks() -> Iterator[Block]:
             rows = 0
@@ -250,7 +250,7 @@ class Plan:
         import logging
 
         with distributed.LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+                                      dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
                 distributed.Client(cluster, set_as_default=False) as client:
             yield client
 
