@@ -77,21 +77,20 @@ class PartResult:
 
 
 @dataclass
-class Partition:
-    """The partition a task runs (in the worker's process): ``index`` of each dataset, the client's output format
-    (so that the task computes the same fields) and what ``emit`` collected."""
+class Collector:
+    """A run whose results are collected instead of written (``emit`` hands them over): the result blocks with
+    their rows (not the input numbers), the run for its tallies, and the error that stopped it. ``format``: the
+    output format the results are for (a command computes the fields it prints)."""
 
-    index: int
-    datasets: dict[str, Dataset]
     format: str
     blocks: list[tuple[Columns, Block]] = field(default_factory=list)
-    rows: dict[str, list[int]] = field(default_factory=dict)
     run: Run | None = None
     error: tuple[str, str | None, int] | None = None
+    #: keep a batch reduction's one row (a library call); a partition's task leaves it to its client
+    batch_row: bool = True
 
     def collect(self, run: Run, results: Iterator[tuple[Columns, Block]]) -> int:
-        """``emit`` in a task: keep the result columns of every block (not the batch's one row of a reduction:
-        the client makes it from the merged totals), and the run for its tallies."""
+        """``emit`` of a collected run: keep every block's result columns; an error is kept, not raised."""
         import numpy as np
 
         from entcli.cli.engine import is_batch_row
@@ -100,7 +99,7 @@ class Partition:
         self.run = run
         try:
             for columns, block in results:
-                if not is_batch_row(block):
+                if self.batch_row or not is_batch_row(block):
                     lite = dataclasses.replace(block, values=np.empty((len(block.values), 0)), line_of=None)
                     self.blocks.append((columns, lite))
         except EntcliError as e:
@@ -110,13 +109,28 @@ class Partition:
         run.flush()
         return 0
 
-    def open(self, path: str, open_part: Callable[[str], Source]) -> Source | None:
-        """The partition of the dataset ``path`` this task reads; None when ``path`` is not one of the datasets."""
+    def open(self, path: str, open_part: Callable[[str], Source]) -> Source:
+        """The input at ``path``, opened by ``open_part``."""
+        return open_part(path)
+
+
+@dataclass
+class Partition(Collector):
+    """The partition a task runs (in the worker's process): ``index`` of each dataset."""
+
+    index: int = 0
+    datasets: dict[str, Dataset] = field(default_factory=dict)
+    rows: dict[str, list[int]] = field(default_factory=dict)
+    batch_row: bool = False
+
+    def open(self, path: str, open_part: Callable[[str], Source]) -> Source:
+        """The partition of the dataset ``path`` this task reads, or the whole file ``path`` when it is not one of
+        the datasets (:meth:`whole`)."""
         from entcli.io.dataset import dataset_source
 
         data = self.datasets.get(path)
         if data is None:
-            return None
+            return self.whole(path, open_part(path))
         counts = self.rows.setdefault(path, [])
         return dataset_source(path, [data.parts[self.index]], open_part, expected=(data.names, data.keys),
                               counts=counts)
@@ -145,8 +159,8 @@ class Partition:
 
 #: The plan of the distributed run being set up in this process (the client), if any.
 PLAN: ContextVar[Plan | None] = ContextVar("entcli_plan", default=None)
-#: The partition this process runs as a task, if any.
-PARTITION: ContextVar[Partition | None] = ContextVar("entcli_partition", default=None)
+#: The collector of this run's results (a task's partition, a library call), if any.
+COLLECTOR: ContextVar[Collector | None] = ContextVar("entcli_collector", default=None)
 #: The command line of the run (what a task runs again).
 ARGV: ContextVar[list[str] | None] = ContextVar("entcli_argv", default=None)
 
@@ -155,8 +169,14 @@ def current_plan() -> Plan | None:
     return PLAN.get()
 
 
-def current_partition() -> Partition | None:
-    return PARTITION.get()
+def current_collector() -> Collector | None:
+    """Where this run's results go instead of its output, if anywhere."""
+    return COLLECTOR.get()
+
+
+def in_partition() -> bool:
+    """Whether this run is a task of a distributed run (one partition of its datasets)."""
+    return isinstance(COLLECTOR.get(), Partition)
 
 
 @dataclass
@@ -298,14 +318,14 @@ def run_partition(argv: list[str], index: int, datasets: dict[str, Dataset], fmt
     from entcli.cli.app import run
     from entcli.cli.environment import Environment
 
-    partition = Partition(index, datasets, fmt)
-    token = PARTITION.set(partition)
+    partition = Partition(fmt, index=index, datasets=datasets)
+    token = COLLECTOR.set(partition)
     stderr = io.StringIO()
     try:
         with contextlib.redirect_stderr(stderr):
             code = run(argv, Environment(stdin=None, fast_reader=fast_reader))
     finally:
-        PARTITION.reset(token)
+        COLLECTOR.reset(token)
     task = partition.run
     return PartResult(partition.blocks, {path: sum(counts) for path, counts in partition.rows.items()},
                       task.skipped if task else 0, task.failed if task else {}, task.totals if task else None,
@@ -315,7 +335,7 @@ def run_partition(argv: list[str], index: int, datasets: dict[str, Dataset], fmt
 def plan_for(engine: str, scheduler: str | None, fast_reader: bool) -> None:
     """Start the plan of a distributed run in this process (``--engine dask``), unless one is under way or this
     process is a task."""
-    if engine != "dask" or PARTITION.get() is not None or PLAN.get() is not None:
+    if engine != "dask" or COLLECTOR.get() is not None or PLAN.get() is not None:
         return
     PLAN.set(Plan(scheduler, fast_reader, list(ARGV.get() or [])))
 
@@ -323,6 +343,6 @@ def plan_for(engine: str, scheduler: str | None, fast_reader: bool) -> None:
 def refuse(what: str) -> None:
     """An InputError when a distributed run (or one of its tasks) reaches ``what``, which needs every row in one
     process."""
-    if PLAN.get() is not None or PARTITION.get() is not None:
+    if PLAN.get() is not None or in_partition():
         raise InputError(f"--engine dask does not run {what}: it needs every row in one process",
                          "drop --engine dask (it runs here, streaming)")

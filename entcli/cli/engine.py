@@ -646,14 +646,14 @@ def emit(run: Run, results: Iterator[tuple[Columns, Block]], table: Table | None
 
     In a distributed run (:mod:`entcli.cli.distributed`) the results are those of the partitions' tasks, and in
     a task they are collected for the client instead of written."""
-    from entcli.cli.distributed import current_partition, current_plan
+    from entcli.cli.distributed import current_collector, current_plan
     from entcli.io.output import output_stream
     from entcli.io.render import Writer
 
     output = run.output
-    partition = current_partition()
-    if partition is not None:
-        return ExitCode(partition.collect(run, results))
+    collector = current_collector()
+    if collector is not None:
+        return ExitCode(collector.collect(run, results))
     plan = current_plan()
     if plan is not None:
         results = plan.prime(run, results)
@@ -775,9 +775,9 @@ def is_batch_row(block: Block) -> bool:
 
 def in_partition() -> bool:
     """Whether this run is a task of a distributed run (one partition of its datasets)."""
-    from entcli.cli.distributed import current_partition
+    from entcli.cli.distributed import in_partition as partition
 
-    return current_partition() is not None
+    return partition()
 
 
 def batch_row(make: Callable[[], Columns]) -> Iterator[tuple[Columns, Block]]:

@@ -185,7 +185,7 @@ class Files(Group):
 
     def open(self, path: str, on_bad: BadRowHandler | None = None) -> Source:
         """The rows of the file ``path`` (``-``: stdin) read with these options."""
-        from entcli.cli.distributed import current_partition, current_plan
+        from entcli.cli.distributed import current_collector, current_plan
         from entcli.io.readers import open_source
 
         def opened(part: str) -> Source:
@@ -193,9 +193,9 @@ class Files(Group):
                                stdin=self.env.stdin, fast=self.env.fast_reader,
                                wait=0.0 if self.unbuffered else None)
 
-        partition, plan = current_partition(), current_plan()
-        if partition is not None:  # a task of a distributed run: its partition of a dataset, else a whole file
-            return partition.open(path, opened) or partition.whole(path, opened(path))
+        collector, plan = current_collector(), current_plan()
+        if collector is not None:  # a task of a distributed run: its partition of a dataset; a library call
+            return collector.open(path, opened)
         if path == "-" and self.env.stdin is None:
             raise InputError("stdin is closed", "give a file with -i, or values")
         if plan is not None:
@@ -509,11 +509,11 @@ class Output(Group):
         path = args["output"]
         terminal = (path is None or path == "-") and env.stdout_isatty
         fmt = args["format"] or ("table" if terminal else "plain")
-        from entcli.cli.distributed import current_partition
+        from entcli.cli.distributed import current_collector
 
-        partition = current_partition()
-        if partition is not None:  # a task computes the fields the client writes
-            fmt = partition.format
+        collector = current_collector()
+        if collector is not None:  # a task computes the fields its client writes
+            fmt = collector.format
         color = args["color"] == "always" or (args["color"] == "auto" and not env.no_color and terminal)
         text = (args["max_rows"] or "").strip().lower()
         if not text:
@@ -545,9 +545,9 @@ class Explain(Group):
 
     @classmethod
     def build(cls, args: Mapping[str, Any], env: Environment) -> Explain:
-        from entcli.cli.distributed import current_partition
+        from entcli.cli.distributed import current_collector
 
-        return cls(args["explain"] and current_partition() is None)  # a task leaves it to the client
+        return cls(args["explain"] and current_collector() is None)  # a task leaves it to its client
 
     def __call__(self, *lines: str) -> None:
         """With --explain, print each non-empty line to stderr as ``explain: <line>``."""

@@ -116,6 +116,12 @@ def _numbers(columns: list[Any]) -> NDArray[np.float64] | None:
     return np.column_stack(out) if len(out) > 1 else out[0][:, None]
 
 
+#: Arrow tables in memory that a path names (``arrow-table:N``): the input of a library call (entcli.frame).
+TABLES: dict[str, Any] = {}
+#: How such a path starts.
+TABLE_PREFIX = "arrow-table:"
+
+
 def columnar_source(path: str, roles: Roles
                     ) -> tuple[Layout, Iterator[tuple[NDArray[np.float64], dict[str, NDArray[Any]] | None]]]:
     """The layout of a Parquet or Arrow IPC file's columns and its batches: (outcomes as 2-D float64, the text
@@ -126,11 +132,14 @@ def columnar_source(path: str, roles: Roles
         import pyarrow.parquet as pq
     except ImportError:
         raise MissingExtraError("pyarrow", "fast", f"reading {os.path.basename(path)}") from None
+    table = TABLES.get(path)
     try:
         from entcli.io.dataset import is_url, open_url
 
         remote = is_url(path)
-        if path.lower().endswith((".parquet", ".pq")):
+        if table is not None:
+            schema = table.schema
+        elif path.lower().endswith((".parquet", ".pq")):
             handle = pq.ParquetFile(open_url(path) if remote else path)
             schema = handle.schema_arrow
         else:
@@ -146,7 +155,9 @@ def columnar_source(path: str, roles: Roles
     numeric = [pa.types.is_floating(t) or pa.types.is_integer(t) for t in schema.types]
     layout = resolve(roles, names, len(names), numeric, path)
     chosen = [names[i] for i in (*layout.outcomes, *layout.text_columns)]
-    if path.lower().endswith((".parquet", ".pq")):
+    if table is not None:
+        batches = (b for b in table.select(chosen).to_batches(max_chunksize=1 << 16))
+    elif path.lower().endswith((".parquet", ".pq")):
         batches = (b for b in handle.iter_batches(batch_size=1 << 16, columns=chosen))
     else:
         batches = (reader.get_batch(i).select(chosen) for i in range(reader.num_record_batches))

@@ -186,7 +186,8 @@ def open_source(
     if parts is not None:
         return dataset_source(path, parts, lambda part: open_source(part, fmt, delimiter, header, on_bad, roles,
                                                                     fast=fast, wait=wait))
-    if fmt in ("parquet", "arrow") or (fmt is None and _format_from_extension(path) in ("parquet", "arrow")):
+    if fmt in ("parquet", "arrow") or (fmt is None and _format_from_extension(path) in ("parquet", "arrow")) \
+            or path.startswith("arrow-table:"):
         return _columnar(path, roles)
     stream, name = _open_binary(path, stdin)
     if fmt is None and path != "-":
@@ -320,7 +321,7 @@ def _columnar(path: str, roles: Roles) -> Source:
         raise InputError("Parquet and Arrow input must be a file, not stdin", "give its path with -i")
     from entcli.io.dataset import is_url
 
-    if not is_url(path) and not os.path.isfile(path):
+    if not is_url(path) and not path.startswith("arrow-table:") and not os.path.isfile(path):
         _open_binary(path)  # raises the usual error for a missing file or a directory
     layout, batches = columnar_source(path, roles)
 

@@ -62,7 +62,9 @@ def _nonfinite_cells(columns: Mapping[str, Column], n: int) -> list[str]:
     return cells
 
 
-def _flat_header(name: str, col: NDArray[Any], names: Sequence[str] | None) -> list[str]:
+def flat_header(name: str, col: NDArray[Any], names: Sequence[str] | None) -> list[str]:
+    """The CSV header fields of the result column ``name``: itself, or one per element of a vector or matrix
+    (``p_cat``, ``p_dog`` with outcome names; ``p1``, ``p2`` without; ``jacobian_a_b``)."""
     if col.ndim == 1:
         return [name]
     k = col.shape[1]
@@ -166,7 +168,7 @@ class Writer:
 
             header: list[str] = []
             for name, col in columns.items():
-                header += [name] if isinstance(col, str) else _flat_header(name, col, self.names)
+                header += [name] if isinstance(col, str) else flat_header(name, col, self.names)
             buf = io.StringIO()
             csv.writer(buf, delimiter=sep, lineterminator="\n").writerow(header)
             self.stream.write(buf.getvalue())
