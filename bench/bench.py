@@ -5,6 +5,9 @@ for pyarrow; missing ones are skipped and said so):
 
     python bench/bench.py [--reps 5] [--rows 500000] [--quick]
 
+`--peers`: only the side-by-side with polars and duckdb; `--scaling`: only `--engine dask` on partitioned
+datasets (the dask extra), with 1 and 2 local workers.
+
 Sections: start-up (one-liner, --version, TAB completion), batch entropy of a 500k x 10 CSV on stdin,
 kl of two such files, tables (a header, a text id column), drift of two samples, normalize, and the peak
 RSS of `entcli entropy` on a ~1 GB CSV. Repetitions are
@@ -357,6 +360,64 @@ def tables(tmp: Path, plain: Path, args: argparse.Namespace, env: dict[str, str]
            race(variants, args.reps), f"plain CSV ({readers[-1][0]})", size)
 
 
+def write_dataset(directory: Path, rows: int, parts: int, seed: int, copies: int = 1) -> float:
+    """A dataset of ``parts`` CSV partitions of ``rows // parts`` rows, repeated ``copies`` times (hard links, so
+    a 10x larger dataset costs no disk); its size in MB."""
+    directory.mkdir()
+    for k in range(parts):
+        write_csv(directory / f"part-{k:05d}.csv", rows // parts, 10, seed + k)
+    for c in range(1, copies):
+        for k in range(parts):
+            os.link(directory / f"part-{k:05d}.csv", directory / f"part-{c * parts + k:05d}.csv")
+    return sum(f.stat().st_size for f in directory.iterdir()) / 1e6
+
+
+@contextlib.contextmanager
+def cluster(workers: int) -> Iterator[str]:
+    """A LocalCluster of ``workers`` worker processes (one thread each); its scheduler's address."""
+    import logging
+
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      silence_logs=logging.ERROR) as c:
+        yield c.scheduler_address
+
+
+def scaling(tmp: Path, args: argparse.Namespace, env: dict[str, str]) -> None:
+    """--engine dask against the local engine on a partitioned dataset of args.rows rows and one 10x larger,
+    with 1 and 2 local workers (clusters started once, outside the timings), and the cost of a partition."""
+    if not have("distributed"):
+        print("\nscaling: skipped (install the dask extra)")
+        return
+    small, large, tiny = tmp / "ds1", tmp / "ds10", tmp / "tiny"
+    parts = 10
+    small_mb = write_dataset(small, args.rows, parts, 100)
+    large_mb = write_dataset(large, args.rows, parts, 100, copies=10)
+    write_dataset(tiny, 200 * 100, 200, 300)
+    cases = [(f"{args.rows} rows, {parts} partitions ({small_mb:.0f} MB)", small, args.rows, args.reps),
+             (f"{10 * args.rows} rows, {10 * parts} partitions ({large_mb:.0f} MB)", large, 10 * args.rows,
+              max(1, args.reps // 2)),
+             ("200 partitions of 100 rows (the cost of a partition)", tiny, 200 * 100, args.reps)]
+    with cluster(1) as one, cluster(2) as two:
+        for title, path, rows, reps in cases:
+            command = [ENTCLI, "entropy", "-i", str(path), "-o", "plain"]
+            variants = {"local engine (one process, streaming)": (command, None, env),
+                        "--engine dask, 1 worker": ([*command, "--engine", "dask", "--scheduler", one], None, env),
+                        "--engine dask, 2 workers": ([*command, "--engine", "dask", "--scheduler", two], None, env)}
+            if path is small:
+                variants["--engine dask, its own local cluster (started per run)"] = (
+                    [*command, "--engine", "dask"], None, env_with(DASK_SCHEDULER_ADDRESS=""))
+            medians = race(variants, reps)
+            report(f"scaling: entropy -o plain of {title}", medians, "local engine (one process, streaming)")
+            for name, t in medians.items():
+                print(f"  {name:<46} {rows / t / 1e6:8.2f} M rows/s")
+            if path is tiny:
+                local, dask = medians["local engine (one process, streaming)"], medians["--engine dask, 2 workers"]
+                print(f"  per partition: local {local / 200 * 1e3:.1f} ms, --engine dask (2 workers) "
+                      f"{dask / 200 * 1e3:.1f} ms")
+
+
 @contextlib.contextmanager
 def worktree(tmp: Path, ref: str | None) -> Iterator[Path | None]:
     """A checkout of ``ref`` (for --against), removed afterwards; None without a ref."""
@@ -380,7 +441,13 @@ def main() -> None:
     parser.add_argument("--against", metavar="GIT_REF", help="also time the tables section with the entcli of this "
                         "git ref (e.g. a commit before a change), side by side in the same run")
     parser.add_argument("--peers", action="store_true", help="only the comparison with polars and duckdb")
+    parser.add_argument("--scaling", action="store_true", help="only --engine dask on partitioned datasets (needs "
+                        "the dask extra): 1 and 2 local workers against the local engine")
     args = parser.parse_args()
+    if args.scaling:
+        with tempfile.TemporaryDirectory() as tmp:
+            scaling(Path(tmp), args, env_with())
+        return
     if args.peers:
         with tempfile.TemporaryDirectory() as tmp:
             a, b = Path(tmp) / "p.csv", Path(tmp) / "q.csv"

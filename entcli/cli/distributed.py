@@ -209,6 +209,9 @@ class Plan:
         run of the command over no rows: the batch row of a reduction, from the merged totals)."""
         import numpy as np
 
+        from entcli.io.arrow import available
+
+        available()  # loads pyarrow where installed: the results are formatted by Arrow, as the local engine's are
         parts = len(next(iter(self.datasets.values())).parts)
         owner = {part: path for path, data in self.datasets.items() for part in data.parts}
         base = dict.fromkeys(self.datasets, 0)
