@@ -105,10 +105,22 @@ def _source(value: Any, registered: dict[str, str], label: str) -> str:
     if isinstance(value, (list, tuple)) and all(isinstance(v, (int, float)) for v in value):
         return ",".join(map(repr, map(float, value)))
     table, _ = _table(value)
+    if table.num_rows == 0:
+        table = _stand_in(table)
     name = f"{TABLE_PREFIX}{next(_NAMES)}.arrow"  # no key is the start of another
     TABLES[name] = table
     registered[name] = label
     return name
+
+
+def _stand_in(table: Any) -> Any:
+    """One row with the columns of the empty ``table``, to learn the result's columns from: each float column
+    1 / (their number) (a uniform distribution, a logit), each integer column 0 (a label), each text ''."""
+    pa = _arrow()
+    floats = sum(pa.types.is_floating(t) for t in table.schema.types) or 1
+    row = [1.0 / floats if pa.types.is_floating(t) else 0 if pa.types.is_integer(t) else "" if
+           pa.types.is_string(t) or pa.types.is_large_string(t) else None for t in table.schema.types]
+    return pa.Table.from_pylist([dict(zip(table.column_names, row, strict=True))], schema=table.schema)
 
 
 def run(command: str, data: Any = None, *, sources: dict[str, Any] | None = None, **options: Any) -> Any:
@@ -122,6 +134,8 @@ def run(command: str, data: Any = None, *, sources: dict[str, Any] | None = None
     from entcli.io.arrow import TABLES
 
     registered: dict[str, str] = {}
+    empty = any(_table(v)[0].num_rows == 0 for v in [data, *(sources or {}).values()]
+                if v is not None and not isinstance(v, (str, list, tuple)))
     kinds: list[str] = []
     argv = [command]
     try:
@@ -148,6 +162,11 @@ def run(command: str, data: Any = None, *, sources: dict[str, Any] | None = None
         messages = [m.replace(key, label) for m in messages]
         if collector.error is not None:
             collector.error = (collector.error[0].replace(key, label), *collector.error[1:])
+    if empty:  # an empty table: the columns of the result of a stand-in row, and no rows
+        if collector.error is not None or not collector.blocks:
+            raise EntcliError("the table has no rows, and its columns do not make a row the command takes",
+                              "give a table with rows")
+        return _give_back(_results(collector).slice(0, 0), kinds[0] if kinds else "arrow")
     _raise_for(collector, code, messages)
     return _give_back(_results(collector), kinds[0] if kinds else "arrow")
 

@@ -138,3 +138,13 @@ def test_many_threads_at_once(frame):
         results = list(pool.map(lambda df: ef.entropy(df)["entropy"].tolist(), slices * 4))
     assert sum(results[:10], []) == whole
     assert results[10:20] == results[:10]
+
+
+def test_an_empty_table_has_the_columns_and_no_rows(frame):
+    """Dask's meta and filtered-out partitions: the result's columns (and types) of a table with rows, no rows."""
+    for call in (lambda df: ef.entropy(df, exclude="label"), lambda df: ef.xent(df, target_column="label"),
+                 lambda df: ef.softmax(df, exclude="label", logits=None)):
+        full, empty = call(frame), call(frame.iloc[:0])
+        assert list(empty.columns) == list(full.columns)
+        assert len(empty) == 0
+        assert [str(t) for t in empty.dtypes] == [str(t) for t in full.dtypes]

@@ -49,6 +49,10 @@ FILES = {
         "v16,cat,2.7,7.1,2.7 v17,dog,-0.9,8.2,0.6 v18,dog,-4.1,7.0,-4.5 v19,bird,1.4,1.9,2.4 "
         "v20,cat,9.5,-3.1,-1.6 v21,bird,2.3,-0.0,6.3 v22,bird,-0.1,-5.4,3.5 v23,cat,2.4,0.9,3.5"
     ).replace(" ", "\n") + "\n",
+    # A dataset of three partitions, one with its outcomes in another order and one with a bad row.
+    "logs/part-1.csv": "id,cat,dog\na1,0.5,0.5\na2,0.9,0.1\n",
+    "logs/part-2.csv": "id,dog,cat\nb1,0.2,0.8\n",
+    "logs/part-10.csv": "id,cat,dog\nc1,0.3,0.7\nc2,0.6,0.6\n",
 }
 #: Files made from another: Parquet from CSV (needs pyarrow: the examples that read them skip without it).
 PARQUET = {"train.parquet": "train.csv"}
@@ -75,7 +79,10 @@ def examples() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("command, expected", examples(), ids=lambda v: v[:50] if isinstance(v, str) else v)
 def test_readme_example(command, expected, tmp_path):
+    if "--engine dask" in command:
+        pytest.importorskip("distributed")
     for name, text in FILES.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
     for name, origin in PARQUET.items():
         if name in command:
@@ -98,3 +105,17 @@ def test_readme_example(command, expected, tmp_path):
     # Tables pad their title line to the table's width; the README drops that trailing space.
     got = "\n".join(line.rstrip() for line in got.split("\n"))
     assert got == "\n".join(line.rstrip() for line in expected.split("\n"))
+
+
+def python_blocks() -> list[str]:
+    """The README's ```python blocks (```py blocks are shown, not run)."""
+    return re.findall(r"```python\n(.*?)```", README, flags=re.S)
+
+
+@pytest.mark.parametrize("code", python_blocks(), ids=lambda c: c.split("\n")[0][:40])
+def test_readme_python_block(code, tmp_path, monkeypatch):
+    """Each Python example runs as shown, and its asserts hold (the libraries it imports installed, else skipped)."""
+    for module in re.findall(r"^(?:import|from) (\w+(?:\.\w+)?)", code, flags=re.M):
+        pytest.importorskip(module)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
