@@ -74,6 +74,8 @@ class PartResult:
     stderr: str
     code: int
     error: tuple[str, str | None, int] | None = None
+    #: what the command kept for its client (simulate: the first row's history, for the charts and --plot)
+    extras: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -88,6 +90,8 @@ class Collector:
     error: tuple[str, str | None, int] | None = None
     #: keep a batch reduction's one row (a library call); a partition's task leaves it to its client
     batch_row: bool = True
+    #: what the command kept for its client (:func:`entcli.cli.engine.gathered`)
+    extras: dict[str, Any] = field(default_factory=dict)
 
     def collect(self, run: Run, results: Iterator[tuple[Columns, Block]]) -> int:
         """``emit`` of a collected run: keep every block's result columns; an error is kept, not raised."""
@@ -187,6 +191,8 @@ class Plan:
     fast_reader: bool
     argv: list[str]
     datasets: dict[str, Dataset] = field(default_factory=dict)
+    #: what the tasks kept for this process, the first partition's of each (in partition order)
+    extras: dict[str, Any] = field(default_factory=dict)
 
     def add(self, path: str, parts: list[str], first: Source) -> None:
         """Register the dataset ``path`` (its first partition opened as ``first``); every dataset of a run has
@@ -237,6 +243,8 @@ class Plan:
                         yield columns, dataclasses.replace(block, start=block.start + shift,
                                                            offset=block.offset + shift)
                     _merge(run, result, base[main])
+                    for key, value in result.extras.items():
+                        self.extras.setdefault(key, value)
                     for path, rows in result.rows.items():
                         base[path] += rows
                     if result.error is not None:
@@ -332,7 +340,7 @@ def run_partition(argv: list[str], index: int, datasets: dict[str, Dataset], fmt
     task = partition.run
     return PartResult(partition.blocks, {path: sum(counts) for path, counts in partition.rows.items()},
                       task.skipped if task else 0, task.failed if task else {}, task.totals if task else None,
-                      stderr.getvalue(), code, partition.error)
+                      stderr.getvalue(), code, partition.error, partition.extras)
 
 
 def plan_for(engine: str, scheduler: str | None, fast_reader: bool) -> None:

@@ -773,6 +773,22 @@ def is_batch_row(block: Block) -> bool:
     return block is _NO_ROW
 
 
+def gathered(key: str, value: T | None) -> T | None:
+    """What a command keeps beside its results (simulate: the first row's history): ``value`` itself; in a task of
+    a distributed run it is sent to the client (and None is returned: the task draws nothing); in the client, the
+    first partition's that has one."""
+    from entcli.cli.distributed import current_collector, current_plan
+
+    collector, plan = current_collector(), current_plan()
+    if in_partition() and collector is not None:
+        if value is not None:
+            collector.extras[key] = value
+        return None
+    if plan is not None and plan.datasets:
+        return plan.extras.get(key)
+    return value
+
+
 def in_partition() -> bool:
     """Whether this run is a task of a distributed run (one partition of its datasets)."""
     from entcli.cli.distributed import in_partition as partition

@@ -192,7 +192,9 @@ def simulate(
     run = engine.Run(output, "entropy", f"{run_title}, lr = {lr:g}", skip_invalid=source.skip_invalid, own_keys=True,
                      explain=explain)
     code = engine.stream(source, engine.Reading("probs" if probs else "logits"), run, pieces=compute)
-    if shown.k:
+    first = engine.gathered("first row", shown if shown.k else None)  # with --engine dask, partition 0's
+    if first is not None:
+        shown = first
         k = shown.k
         names = run.names if run.names and len(run.names) == k else [f"p{j + 1}" for j in range(k)]
         max_entropy = math.log(k) * scale
