@@ -231,22 +231,192 @@ def _check_document(value: object, name: str) -> list[object]:
     return value
 
 
+#: A JSON document is read in pieces of this many bytes; its rows go on in blocks of about this many characters.
+DOCUMENT_PIECE = 1 << 22
+#: The most characters one element (a row) of a JSON document may take.
+MAX_ELEMENT_CHARS = 1 << 26
+
+
+class _Document:
+    """The elements of a JSON array read from a stream a piece at a time, so that memory is bounded by a block
+    of rows, not by the document (``json.loads`` of 500 MB holds several GB of Python objects)."""
+
+    def __init__(self, stream: BinaryIO, head: bytes, name: str) -> None:
+        import codecs
+        import json
+
+        self.stream, self.name = stream, name
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.scan = json.JSONDecoder().raw_decode
+        self.text = ""
+        self.pos = 0
+        self.lines = 1  # the line of text[0]
+        self.column = 0  # the characters of that line before text[0]
+        self.ended = False
+        self._feed(head[3:] if head.startswith(b"\xef\xbb\xbf") else head)
+
+    def _feed(self, data: bytes) -> None:
+        try:
+            piece = self.decoder.decode(data, final=not data)
+        except UnicodeDecodeError as e:
+            line = self.lines + self.text.count("\n") + data.count(b"\n", 0, e.start)
+            raise InputError(f"{self.name}: line {line} is not valid UTF-8 (byte 0x{data[e.start]:02x})",
+                             "give a text file in UTF-8, or a .npy file") from None
+        if piece and self.pos > len(self.text) // 2:  # drop what was read (its lines and columns still counted)
+            newline = self.text.rfind("\n", 0, self.pos)
+            self.lines += self.text.count("\n", 0, self.pos)
+            self.column = self.column + self.pos if newline < 0 else self.pos - newline - 1
+            self.text, self.pos = self.text[self.pos:], 0
+        self.text += piece
+
+    def more(self) -> bool:
+        """Read the next piece; False at the end of the stream."""
+        if self.ended:
+            return False
+        data = self.stream.read(DOCUMENT_PIECE)
+        self._feed(data)
+        self.ended = not data
+        return bool(data)
+
+    def skip_space(self) -> str:
+        """The next character after white space ('' at the end)."""
+        while True:
+            while self.pos < len(self.text) and self.text[self.pos] in " \t\n\r":
+                self.pos += 1
+            if self.pos < len(self.text) or not self.more():
+                return self.text[self.pos:self.pos + 1]
+
+    def where(self, pos: int) -> str:
+        line = self.lines + self.text.count("\n", 0, pos)
+        newline = self.text.rfind("\n", 0, pos)
+        column = (self.column + pos if newline < 0 else pos - newline - 1) + 1
+        return f"line {line}, column {column}"
+
+    def value(self) -> object:
+        """The JSON value at the current position (read on until it is whole)."""
+        while True:
+            try:
+                value, end = self.scan(self.text, self.pos)
+            except RecursionError:
+                raise InputError(f"{self.name}: JSON nested too deeply", "give an array of rows") from None
+            except ValueError as e:
+                at = getattr(e, "pos", self.pos)
+                # Near the end of what was read, the element may go on in the next piece: read it and try again.
+                if len(self.text) - at < (1 << 20) and len(self.text) - self.pos <= MAX_ELEMENT_CHARS and self.more():
+                    continue
+                if len(self.text) - self.pos > MAX_ELEMENT_CHARS:
+                    raise InputError(f"{self.name}: an element at {self.where(self.pos)} is longer than "
+                                     f"{MAX_ELEMENT_CHARS >> 20} Mi characters", "give one row per element") from None
+                raise InputError(f"{self.name}: not valid JSON at {self.where(at)} ({getattr(e, 'msg', e)})",
+                                 "give a JSON array, or use --input-format jsonl for one array per line") from None
+            if end >= len(self.text) and not isinstance(value, (list, dict, str)) and self.more():
+                continue  # a number (or true, false, null) may go on in the next piece
+            self.pos = end
+            return value
+
+    def elements(self) -> Iterator[object]:
+        """The elements of the top-level array, one at a time."""
+        self.pos += 1  # the "["
+        if self.skip_space() == "]":
+            self.pos += 1
+            return
+        while True:
+            yield self.value()
+            c = self.skip_space()
+            if c == ",":
+                self.pos += 1
+                self.skip_space()
+                continue
+            if c == "]":
+                self.pos += 1
+                if self.skip_space():
+                    raise InputError(f"{self.name}: not valid JSON at {self.where(self.pos)} (extra data after "
+                                     "the array)", "give one JSON array")
+                return
+            raise InputError(f"{self.name}: not valid JSON at {self.where(self.pos)} (expected ',' or ']')",
+                             "give a JSON array, or use --input-format jsonl for one array per line")
+
+
 def json_source(stream: BinaryIO, name: str, head: bytes, roles: Roles | None = None) -> Source:
+    """The rows of a JSON document: an array of rows (arrays or objects) read element by element, in blocks;
+    one array of numbers or one object is one row. With ``--fill`` (the union of every object's keys) and for a
+    document that is not an array, it is read whole."""
+    roles = roles or Roles()
+    document = _Document(stream, head, name)
+    first = document.skip_space()
+    if not first:
+        raise InputError(f"{name}: no rows to read (empty input)", "give a JSON array of numbers or of arrays")
+    if first != "[" or roles.fill:
+        return _whole_json(stream, name, document, roles)
+    elements = document.elements()
+    item = next(elements, None)
+    if item is None or _is_json_number(item):  # [] or one row of numbers
+        row = [item, *elements] if item is not None else []
+        return _one_json_row(_check_document(row, name), name, roles)
+    shape = RowShape(item, roles, name)
+
+    def blocks() -> Iterator[Block]:
+        start = 0
+        rest = itertools.chain([item], elements)
+        while True:
+            batch: list[object] = []
+            try:
+                for element in rest:
+                    batch.append(element)
+                    if len(batch) >= JSON_BLOCK_ROWS:
+                        break
+            except InputError:  # the document is broken further on: the rows before it go first
+                yield from _json_block(shape, batch, start)
+                raise
+            if not batch:
+                return
+            yield from _json_block(shape, batch, start)
+            start += len(batch)
+
+    return Source(name, blocks(), shape.outcome_names, "json", shape.key_names, shape.notes(), shape.columns())
+
+
+#: Rows of a JSON document per block.
+JSON_BLOCK_ROWS = 1 << 14
+
+
+def _json_block(shape: RowShape, items: list[object], start: int) -> Iterator[Block]:
+    """A block of document rows; at a bad element, the rows before it, then its error."""
+    if not items:
+        return
+    rows: list[list[float]] = []
+    extras: list[list[Any]] = []
+    for i, item in enumerate(items):
+        try:
+            values, extra = shape.row(item, f"element {start + i + 1}")
+        except InputError:
+            if rows:
+                yield _block(rows, start, None, _fields(shape, extras), len(shape.layout.outcomes))  # type: ignore[union-attr]
+            raise
+        rows.append(values)
+        extras.append(extra)
+    yield _block(rows, start, None, _fields(shape, extras), len(shape.layout.outcomes))  # type: ignore[union-attr]
+
+
+def _one_json_row(items: list[object], name: str, roles: Roles) -> Source:
+    shape = RowShape(items[0], roles, name)
+    rows, fields = _rows(shape, items, lambda i: f"element {i + 1}")
+    block = _block(rows, 0, None, fields, len(shape.layout.outcomes))  # type: ignore[union-attr]
+    return Source(name, iter([block]), shape.outcome_names, "json", shape.key_names, shape.notes(), shape.columns())
+
+
+def _whole_json(stream: BinaryIO, name: str, document: _Document, roles: Roles) -> Source:
     import json
 
-    roles = roles or Roles()
-    data = b"".join(read_chunks(stream, head, name=name, max_line=None))
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    text = decode_chunk(data, name, 1)
-    if not text.strip():
-        raise InputError(f"{name}: no rows to read (empty input)", "give a JSON array of numbers or of arrays")
+    while document.more():
+        pass
+    lines = document.lines + document.text.count("\n", 0, document.pos) - 1  # before the value
     try:
-        value = json.loads(text)
+        value = json.loads(document.text[document.pos:])
     except RecursionError:
         raise InputError(f"{name}: JSON nested too deeply", "give an array of rows") from None
     except ValueError as e:
-        raise InputError(f"{name}: not valid JSON at line {e.lineno}, column {e.colno} ({e.msg})",  # type: ignore[attr-defined]
+        raise InputError(f"{name}: not valid JSON at line {e.lineno + lines}, column {e.colno} ({e.msg})",  # type: ignore[attr-defined]
                          "give a JSON array, or use --input-format jsonl for one array per line") from None
     items = _check_document(value, name)
     union = _union(items, distribution_field(items[0], roles)) if roles.fill else None

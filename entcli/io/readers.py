@@ -263,6 +263,10 @@ def _first_content(head: bytes) -> bytes | None:
     return None
 
 
+#: The start of a JSON document of rows: an array of arrays or of objects (never a row of JSON Lines).
+_DOCUMENT_START = re.compile(rb"^(\xef\xbb\xbf)?\s*\[\s*[\[{]")
+
+
 def _line(stream: BinaryIO, name: str, head: bytes) -> bytes:
     """One line of ``stream`` for the sniffer, at most MAX_LINE_BYTES (a stream with no line end is an error)."""
     from entcli.io.text import MAX_LINE_BYTES
@@ -275,6 +279,8 @@ def _line(stream: BinaryIO, name: str, head: bytes) -> bytes:
         size += len(part)
         if not part or part.endswith(b"\n") or b"\r" in part:
             return b"".join(parts)
+        if not head and len(parts) == 1 and _DOCUMENT_START.match(part):
+            return part  # a JSON document of rows, perhaps on one long line: read as one, not as lines
         if size > MAX_LINE_BYTES:
             number = head.count(b"\n") + 1
             raise InputError(f"{name}: line {number} is longer than {MAX_LINE_BYTES >> 20} MiB "
