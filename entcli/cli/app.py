@@ -161,6 +161,10 @@ def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
         return ExitCode.INTERRUPTED
     except (BrokenPipeError, ClosedPipe):
         return _closed_pipe()
+    except MemoryError:  # the machine's limit (ulimit -v, a container), not a bug: say so
+        _error("out of memory (the process may not grow any further)",
+               "give it more memory (ulimit -v, the container's limit), or narrower rows; a stream needs ~200 MiB")
+        return ExitCode.USAGE
     except Exception as e:  # the one guard at the top: a bug, not the user's fault
         if env.debug:
             raise

@@ -246,6 +246,26 @@ def decode_partly(chunk: bytes, name: str, first_line: int, on_bad: BadRowHandle
     return decode_chunk(b"\n".join(lines), name, first_line), None
 
 
+#: The most rows of a block: a chunk of narrow rows (4 MB of "0.5,0.5") is half a million rows, whose results and
+#: their text would take ~100 MB at once; cut into blocks of this many, the work and its memory go a slice at a time.
+BLOCK_ROWS = 1 << 17
+
+
+def _cut(block: Block) -> Iterator[Block]:
+    """``block`` in blocks of at most BLOCK_ROWS rows (none when it has no rows)."""
+    n = len(block.values)
+    if n <= BLOCK_ROWS:
+        if n:
+            yield block
+        return
+    line_of = block.line_of
+    for a in range(0, n, BLOCK_ROWS):
+        rows = slice(a, min(n, a + BLOCK_ROWS))
+        fields = {k: v[rows] for k, v in block.fields.items()} if block.fields else None
+        lines = (lambda i, a=a: line_of(i + a)) if line_of is not None else None
+        yield Block(block.values[rows], block.start + a, lines, fields=fields)
+
+
 def _first_bad_byte(chunk: bytes) -> int:
     try:
         chunk.decode("utf-8")
@@ -349,7 +369,10 @@ def text_source(
         text += more_text
         lines = text.split("\n")
         data_idx = next((i for i in range(first_idx + 1, len(lines)) if is_content_line(lines[i])), None)
-    data = [f.strip() for f in _split_fields(lines[data_idx], delimiter)] if data_idx is not None else None
+    if data_idx == first_idx:  # no header: the first line is the first row (a row of a million fields: split once)
+        data: list[str] | None = fields
+    else:
+        data = [f.strip() for f in _split_fields(lines[data_idx], delimiter)] if data_idx is not None else None
     hint = None
     if is_header:
         source.names = fields
@@ -367,7 +390,11 @@ def text_source(
     width = len(data) if data is not None else len(fields)
     # Text in a column makes it a key only under a header (or when columns were picked): else it is bad data.
     numeric = [_is_number(f) for f in data] if data is not None and (is_header or roles.asked) else None
+    del data  # a million fields of a wide first row are 60 MB of strings: not kept while the rows are read
+    if not is_header:
+        del fields
     layout = resolve(roles, source.names, width, numeric, name, typos=True)
+    del numeric
     source.names = layout.outcome_names
     source.keys = layout.key_names
     source.columns = list(layout.names) if layout.names is not None else None
@@ -435,9 +462,8 @@ def _text_blocks(
         # Read and parse the next chunk while this block is computed and written: pyarrow's parser releases the
         # GIL, so the two cores work (a chunk a NumPy reader must see is parsed here later).
         ahead = _read_ahead(chunks, fast) if callable(fast) and pending is None else None
-        if len(rows):
-            yield Block(rows, start, line_of, fields=fields)
-            start += len(rows)
+        yield from _cut(Block(rows, start, line_of, fields=fields))
+        start += len(rows)
         if pending is not None:
             raise pending
         line += newlines
