@@ -22,6 +22,7 @@ import dataclasses
 import io
 import itertools
 import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
@@ -218,9 +219,41 @@ class Plan:
         from entcli.io.arrow import available
 
         available()  # loads pyarrow where installed: the results are formatted by Arrow, as the local engine's are
-        parts = len(next(iter(self.datasets.values())).parts)
         owner = {part: path for path, data in self.datasets.items() for part in data.parts}
         base = dict.fromkeys(self.datasets, 0)
+        for result in self.outcomes(run.output.format):
+            main = next((owner[b.origin] for _, b in result.blocks if b.origin in owner), next(iter(self.datasets)))
+            for columns, block in result.blocks:
+                shift = base[owner[block.origin]] if block.origin in owner else 0
+                row = columns.get("row")
+                if shift and isinstance(row, np.ndarray):  # a command's own row numbers (simulate)
+                    columns = {**columns, "row": row + shift}
+                yield columns, dataclasses.replace(block, start=block.start + shift, offset=block.offset + shift)
+            _merge(run, result, base[main])
+            for path, rows in result.rows.items():
+                base[path] += rows
+            _stop_at(result)
+        for columns, block in local:  # a reduction's batch row, now that every partition's totals are in
+            yield (columns() if isinstance(columns, Later) else columns), block
+
+    def fold(self, key: str, add: Callable[[Any, Any], Any]) -> Any:
+        """What every partition's task kept under ``key`` (:func:`entcli.cli.engine.summed`), added up in partition
+        order with ``add``; their messages repeated, a task's error raised."""
+        total: Any = None
+        for result in self.outcomes("plain"):
+            if result.stderr:
+                sys.stderr.write(result.stderr)
+                sys.stderr.flush()
+            _stop_at(result)
+            value = result.extras.get(key)
+            if value is not None:
+                total = value if total is None else add(total, value)
+        return total
+
+    def outcomes(self, fmt: str) -> Iterator[PartResult]:
+        """Each partition's task result, in partition order, with at most WINDOW_PER_WORKER per worker in flight
+        (the tasks of partitions not yet asked for are cancelled when the caller stops)."""
+        parts = len(next(iter(self.datasets.values())).parts)
         with self._client() as client:
             workers = max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
             window = WINDOW_PER_WORKER * workers
@@ -229,36 +262,16 @@ class Plan:
             try:
                 for k in range(parts):
                     while submitted < parts and len(pending) < window:
-                        pending.append(client.submit(run_partition, self.argv, submitted, self.datasets,
-                                                     run.output.format, self.fast_reader, pure=False))
+                        pending.append(client.submit(run_partition, self.argv, submitted, self.datasets, fmt,
+                                                     self.fast_reader, pure=False))
                         submitted += 1
                     result: PartResult = _result(pending.popleft(), self.datasets, k)
-                    main = next((owner[b.origin] for _, b in result.blocks if b.origin in owner),
-                                next(iter(self.datasets)))
-                    for columns, block in result.blocks:
-                        shift = base[owner[block.origin]] if block.origin in owner else 0
-                        row = columns.get("row")
-                        if shift and isinstance(row, np.ndarray):  # a command's own row numbers (simulate)
-                            columns = {**columns, "row": row + shift}
-                        yield columns, dataclasses.replace(block, start=block.start + shift,
-                                                           offset=block.offset + shift)
-                    _merge(run, result, base[main])
                     for key, value in result.extras.items():
                         self.extras.setdefault(key, value)
-                    for path, rows in result.rows.items():
-                        base[path] += rows
-                    if result.error is not None:
-                        message, hint, code = result.error
-                        error = EntcliError(message, hint)
-                        error.exit_code = code  # type: ignore[assignment]
-                        raise error
-                    if result.code not in (0, 1):
-                        raise Stop(result.code)
+                    yield result
             finally:
                 for future in pending:
                     future.cancel()
-        for columns, block in local:  # a reduction's batch row, now that every partition's totals are in
-            yield (columns() if isinstance(columns, Later) else columns), block
 
     @contextlib.contextmanager
     def _client(self) -> Iterator[Any]:
@@ -299,11 +312,32 @@ def _result(future: Any, datasets: dict[str, Dataset], k: int) -> PartResult:
             from None
 
 
+def _stop_at(result: PartResult) -> None:
+    """Raise the error that stopped a task (its messages are out already), as this process would have."""
+    if result.error is not None:
+        message, hint, code = result.error
+        error = EntcliError(message, hint)
+        error.exit_code = code  # type: ignore[assignment]
+        raise error
+    if result.code not in (0, 1):
+        raise Stop(result.code)
+
+
+@contextlib.contextmanager
+def here() -> Iterator[None]:
+    """Inputs opened in this block are read whole, here (and in every task): a baseline that every partition is
+    compared with."""
+    plan, collector = PLAN.set(None), COLLECTOR.set(None)
+    try:
+        yield
+    finally:
+        PLAN.reset(plan)
+        COLLECTOR.reset(collector)
+
+
 def _merge(run: Run, result: PartResult, shift: int) -> None:
     """Add a task's tallies to the client's run: its messages, skipped rows, failures (row numbers moved by the
     rows of the partitions before it) and batch totals."""
-    import sys
-
     import numpy as np
 
     from entcli.cli.engine import RowTally

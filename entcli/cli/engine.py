@@ -789,6 +789,21 @@ def gathered(key: str, value: T | None) -> T | None:
     return value
 
 
+def summed(key: str, value: T, add: Callable[[T, T], T]) -> T | None:
+    """A command's own tally (drift's counts): ``value`` itself; in a task of a distributed run it is sent to the
+    client (and None is returned: the task has nothing more to do); in the client, every partition's added up in
+    partition order with ``add``."""
+    from entcli.cli.distributed import current_collector, current_plan
+
+    collector, plan = current_collector(), current_plan()
+    if in_partition() and collector is not None:
+        collector.extras[key] = value
+        return None
+    if plan is not None and plan.datasets:
+        return plan.fold(key, add)  # type: ignore[no-any-return]
+    return value
+
+
 def in_partition() -> bool:
     """Whether this run is a task of a distributed run (one partition of its datasets)."""
     from entcli.cli.distributed import in_partition as partition

@@ -30,11 +30,22 @@ def scheduler():
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     """Datasets of 3 partitions: p (probabilities with ids, columns a..d), q (the same outcomes in another
-    order), z (logits with ids and a label column), and p_bad (p with a bad row in the last partition)."""
+    order), z (logits with ids and a label column), p_bad (p with a bad row in the last partition), and for drift
+    a baseline sample (train.csv) and today's as a dataset (today, columns in another order; today_bad)."""
     root = tmp_path_factory.mktemp("datasets")
     rng = np.random.default_rng(7)
-    for name in ("p", "q", "z", "p_bad"):
+    for name in ("p", "q", "z", "p_bad", "today", "today_bad"):
         (root / name).mkdir()
+    devices = np.array(["ios", "android", "web", "tv"])
+    (root / "train.csv").write_text("country,device,score\n" + "".join(
+        f"{rng.choice(['fr', 'us', 'de'])},{rng.choice(devices[:3])},{rng.normal():.3f}\n" for _ in range(300)))
+    for k, n in enumerate([60, 45, 80]):
+        lines = [f"{rng.choice(devices[:3 + (k == 2)])},{rng.normal(0.3):.3f},{rng.choice(['fr', 'us', 'de'])}"
+                 for _ in range(n)]
+        (root / "today" / f"part-{k}.csv").write_text("device,score,country\n" + "\n".join(lines) + "\n")
+        if k == 1:
+            lines[30] = "ios,nan,fr"
+        (root / "today_bad" / f"part-{k}.csv").write_text("device,score,country\n" + "\n".join(lines) + "\n")
     for k, n in enumerate([40, 7, 25]):
         p, q, z = rng.dirichlet(np.ones(4), n), rng.dirichlet(np.ones(4), n), rng.normal(size=(n, 4)) * 3
         p_lines = [f"r{k}_{i}," + ",".join(map(repr, row.tolist())) for i, row in enumerate(p)]
@@ -82,6 +93,11 @@ COMMANDS = [
     ("grad", "-i", "{z}", "--columns", "a,b,c,d", "--of", "entropy", "--check", "-o", "csv"),
     ("grad", "-i", "{z}", "--columns", "a,b,c,d", "--of", "xent", "--target-column", "label", "-o", "jsonl"),
     ("simulate", "-i", "{z}", "--columns", "a,b,c,d", "--steps", "4", "--lr", "0.5", "-o", "csv", "--row-number"),
+    # drift: the baseline read here, today's sample counted partition by partition, the counts merged
+    ("drift", "-p", "{train}", "-q", "{today}", "-o", "csv"),
+    ("drift", "-p", "{train}", "-q", "{today}", "--detail", "--epsilon", "1e-4", "-o", "jsonl", "--max", "0.05"),
+    ("drift", "-p", "{today}", "-q", "{today}", "--edges", "-1,0,1", "-o", "csv"),
+    ("drift", "-p", "{train}", "-q", "{today_bad}", "-o", "csv"),
     # the charts under simulate's table are of the first row of the dataset: sent by partition 0's task
     ("simulate", "-i", "{z}", "--columns", "a,b,c,d", "--steps", "30", "-o", "table", "--max-rows", "8"),
 ]
@@ -89,8 +105,12 @@ COMMANDS = [
 
 @pytest.mark.parametrize("args", COMMANDS, ids=lambda a: " ".join(a[:1] + a[3:6]))
 def test_every_command_is_byte_identical(cli, scheduler, data, args):
-    args = [a.format(p=data / "p", q=data / "q", z=data / "z") for a in args]
+    args = [a.format(p=data / "p", q=data / "q", z=data / "z", train=data / "train.csv", today=data / "today",
+                     today_bad=data / "today_bad") for a in args]
     result = same(cli, scheduler, *args)
+    if "today_bad" in args[4]:
+        assert result.code == 2 and "part-1.csv, row 31 (line 32): column 'score' is nan" in result.err
+        return
     assert result.code in (0, 1), result.err
     assert result.out.strip()
 
@@ -170,7 +190,7 @@ def test_work_runs_on_the_workers(cli, scheduler, data):
 
 
 @pytest.mark.parametrize("args, message", [
-    (("drift", "-p", "{p}", "-q", "{p}"), "does not run drift"),
+    (("drift", "-p", "{p}", "-q", "{p}", "--rows"), "does not run drift --rows"),
     (("calibrate", "-i", "{z}", "--columns", "a,b,c,d", "--target-column", "label"), "does not run calibrate"),
     (("kl", "-p", "{p}", "-q", "{q}", "--pairwise"), "does not run --pairwise"),
     (("kl", "-p", "{p}", "-q", "{p}", "--on", "id"), "does not run --on"),

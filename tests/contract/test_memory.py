@@ -7,6 +7,7 @@ Each input is produced on the fly into entcli's stdin (nothing large on disk); t
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
@@ -48,10 +49,8 @@ def measured(args: list[str], feed: Iterator[bytes] | None = None, stdin: str | 
         except (BrokenPipeError, OSError):
             pass  # entcli stopped reading (an error, or a bounded read): that is its answer
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 proc.stdin.close()
-            except OSError:
-                pass
 
     err = io.BytesIO()
     threads = [threading.Thread(target=lambda: err.write(proc.stderr.read()))]  # type: ignore[union-attr]

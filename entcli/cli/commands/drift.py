@@ -77,9 +77,6 @@ def drift(
         "--plot", metavar="FILE", help="Draw the two distributions of every column side by side (.png, .svg, .pdf; "
         "the plot extra).")] = None,
 ) -> None:
-    from entcli.cli.distributed import refuse
-
-    refuse('drift (it compares two whole samples)')
     import math
 
     from entcli.cli.explain import unit_text
@@ -109,10 +106,15 @@ def drift(
                                f"{bins} {binning} bins from the baseline") + ", outer bins open",
         unit_text(units.base))
     if rows:
-        tables = [_row_tables(files, p, q, explain)]
+        from entcli.cli.distributed import refuse
+
+        refuse("drift --rows (its sums of probabilities would depend on the partitioning)")
+        tables: list[Table] | None = [_row_tables(files, p, q, explain)]
     else:
         wanted = parse_spec(categorical, "--categorical") if categorical else ()
         tables = _column_tables(files, p, q, wanted, bins, binning, inner)
+    if tables is None:
+        return  # a task of --engine dask: its counts went to the client
     if plot is not None:
         from entcli.core.drift import proportions
         from entcli.io.plots import plot_drift
@@ -161,19 +163,23 @@ def _open(files: Files, src: str, label: str) -> Source:
 
 
 def _column_tables(files: Files, p_src: str, q_src: str, categorical: tuple[str, ...], bins: int, binning: str,
-                   inner: NDArray[np.float64] | None) -> list[Table]:
+                   inner: NDArray[np.float64] | None) -> list[Table] | None:
     """Count every selected column of both samples, a block at a time (a baseline numeric column whose edges come
-    from its values is held in memory: 8 bytes a value)."""
+    from its values is held in memory: 8 bytes a value). With --engine dask the baseline is read here (and by
+    every task, which settles the same edges) and the current sample is counted partition by partition on the
+    cluster; None in such a task, whose counts go to the client."""
     import numpy as np
 
-    from entcli.cli.engine import one_stdin
+    from entcli.cli.distributed import here
+    from entcli.cli.engine import one_stdin, summed
     from entcli.core.drift import bin_counts, bin_labels, quantile_edges, uniform_edges
     from entcli.errors import InputError
     from entcli.io.blocks import iter_blocks
     from entcli.io.roles import listed, select
 
     one_stdin(p_src, q_src)
-    a = _open(files, p_src, "-p")
+    with here():
+        a = _open(files, p_src, "-p")
     header = a.columns or []
     chosen = [header[i] for i in select(files.roles.columns, header, len(header), "--columns", a.name)] \
         if files.roles.columns else [c for c in header if c not in files.roles.exclude]
@@ -208,6 +214,10 @@ def _column_tables(files: Files, p_src: str, q_src: str, categorical: tuple[str,
     counts_q: dict[str, Any] = {c: np.zeros(len(edges[c]) + 1, dtype=np.int64) for c in numeric_p}
     for block in iter_blocks(b):
         _count_block(b, block, chosen, kinds, cats_q, None, None, counts_q, edges)
+    merged = summed("drift counts", (cats_q, counts_q), _add_counts)
+    if merged is None:
+        return None
+    cats_q, counts_q = merged
     tables = []
     for c in chosen:
         if kinds[c] == "numeric":
@@ -217,6 +227,19 @@ def _column_tables(files: Files, p_src: str, q_src: str, categorical: tuple[str,
             tables.append(Table(c, "categorical", labels, np.array([cats_p[c].get(k, 0) for k in labels]),
                                 np.array([cats_q[c].get(k, 0) for k in labels])))
     return tables
+
+
+Counts = tuple[dict[str, dict[str, int]], dict[str, Any]]
+
+
+def _add_counts(a: Counts, b: Counts) -> Counts:
+    """The counts of two parts of a sample, in order (categories in order of first appearance, as one pass)."""
+    cats = {c: dict(table) for c, table in a[0].items()}
+    for c, table in b[0].items():
+        mine = cats.setdefault(c, {})
+        for key, n in table.items():
+            mine[key] = mine.get(key, 0) + n
+    return cats, {c: a[1][c] + b[1][c] for c in a[1]}
 
 
 def _count_block(source: Source, block: Any, chosen: list[str], kinds: dict[str, str],
