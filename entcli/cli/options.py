@@ -205,7 +205,11 @@ class Files(Group):
             if parts is not None:  # read by the tasks; here only its first partition's names and keys
                 first = opened(parts[0])
                 plan.add(path, parts, first)
-                return empty_like(first, name=path)
+                source = empty_like(first, name=path)
+                where = plan.scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or "a local cluster"
+                source.notes.insert(0, f"dataset: {len(parts)} partition(s), from {parts[0]} to {parts[-1]}; "
+                                       f"--engine dask: a task each on {where}, results written here in order")
+                return source
             if path == "-":
                 raise InputError("--engine dask reads datasets, not stdin", "give -i DIR, a glob or a URL")
         return opened(path)
