@@ -49,10 +49,11 @@ def both_readers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     if request.param == "fast":
         pytest.importorskip("pyarrow")
         monkeypatch.delenv("ENTCLI_READER", raising=False)
-        # pyarrow is used only for chunks of at least CHUNK_BYTES: make every chunk one.
-        from entcli.io import text
+        # pyarrow is used only for chunks of at least CHUNK_BYTES (JSON Lines: FAST_JSON_BYTES): make every chunk one.
+        from entcli.io import jsonrows, text
 
         monkeypatch.setattr(text, "CHUNK_BYTES", 16)
+        monkeypatch.setattr(jsonrows, "FAST_JSON_BYTES", 1)
     else:
         monkeypatch.setenv("ENTCLI_READER", "numpy")
     return request.param

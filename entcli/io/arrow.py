@@ -54,6 +54,84 @@ def chunk_parser(delimiter: str | None, width: int | None = None
     return parse
 
 
+def json_lines_parser(field: str | None, names: list[str] | None, outcomes: tuple[int, ...], width: int,
+                      extras: dict[str, type]) -> Callable[[bytes], tuple[NDArray[np.float64], dict[str, NDArray[Any]]
+                                                                            | None] | None] | None:
+    """A parser for chunks of JSON Lines whose rows are objects (None where pyarrow is not installed): the
+    distribution at the dotted ``field`` (an array of ``width`` numbers, or with ``names`` an object of them), else
+    the object's own number-valued ``names``; ``extras`` the top-level fields read as they are (str, int, float).
+    It returns the outcomes in ``outcomes`` order and the extras as Python objects, or None for any chunk that is not
+    exactly that (a missing or extra name, a null, a string or a bool among the numbers, a key twice, a ragged row,
+    blank or comment lines): the Python reader then reads it, and names what is wrong."""
+    try:
+        import pyarrow as pa
+        import pyarrow.json as pajson
+    except ImportError:
+        return None
+    kinds = {str: pa.string(), int: pa.int64(), float: pa.float64()}
+    dist: Any = pa.struct([(n, pa.float64()) for n in names]) if names is not None else pa.list_(pa.float64())
+    fields: list[Any] = [(k, kinds[t]) for k, t in extras.items()]
+    if field is None:
+        fields += [(n, pa.float64()) for n in names or []]
+    else:
+        parts = field.split(".")
+        for part in reversed(parts[1:]):
+            dist = pa.struct([(part, dist)])
+        fields.append((parts[0], dist))
+    # Other fields: an error where an object of numbers is the distribution (a name of its own), else ignored
+    # as the Python reader ignores them (fields beside the distribution's path).
+    behaviour = "ignore" if field is not None and names is None else "error"
+    options = pajson.ParseOptions(explicit_schema=pa.schema(fields), unexpected_field_behavior=behaviour)
+
+    def parse(data: bytes) -> tuple[NDArray[np.float64], dict[str, NDArray[Any]] | None] | None:
+        if b"\n\n" in data or data.startswith((b"\n", b"#")) or b"\n#" in data or b"\r" in data:
+            return None  # blank or comment lines: the rows' line numbers are the Python reader's to count
+        try:
+            data.decode("utf-8")
+            table = pajson.read_json(pa.BufferReader(data), parse_options=options)
+        except (pa.ArrowInvalid, UnicodeDecodeError):
+            return None
+        if any(column.null_count for column in table.columns):
+            return None
+        values = _distribution(table, field, names, width)
+        if values is None:
+            return None
+        kept = {k: np.array(table.column(k).to_pylist(), dtype=object) for k in extras}
+        return values[:, list(outcomes)] if list(outcomes) != list(range(width)) else values, kept or None
+
+    return parse
+
+
+def _distribution(table: Any, field: str | None, names: list[str] | None, width: int) -> NDArray[np.float64] | None:
+    """The distribution columns of a JSON Lines table as n x width float64 (None: ragged rows or nulls inside)."""
+    import pyarrow as pa
+
+    if field is None:
+        return np.column_stack([to_numpy(table.column(n)) for n in names or []]).astype(np.float64, copy=False)
+    parts = field.split(".")
+    column = table.column(parts[0]).combine_chunks()
+    for part in parts[1:]:
+        if column.null_count:
+            return None
+        column = column.field(part)
+    if column.null_count:
+        return None
+    if names is not None:
+        cols = [column.field(n) for n in names]
+        if any(c.null_count for c in cols):
+            return None
+        return np.column_stack([to_numpy(c) for c in cols]).astype(np.float64, copy=False)
+    offsets = to_numpy(column.offsets)
+    if len(column) and not (np.diff(offsets) == width).all():
+        return None
+    flat = column.flatten()
+    if flat.null_count:
+        return None
+    if not isinstance(flat, pa.Array) or len(flat) != len(column) * width:
+        return None
+    return to_numpy(flat).reshape(len(column), width)
+
+
 def table_chunk_parser(delimiter: str | None, layout: Layout
                        ) -> Callable[[bytes], tuple[NDArray[np.float64], dict[str, NDArray[Any]] | None] | None] | None:
     """A parser for chunks of a table (:class:`~entcli.io.roles.Layout`): the outcome columns as float64, the

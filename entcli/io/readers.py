@@ -204,7 +204,7 @@ def open_source(
     if fmt == "json":
         return json_source(stream, name, head, roles)
     if fmt == "jsonl":
-        return _sized(jsonl_source(stream, name, head, on_bad, roles, wait), total)
+        return _sized(jsonl_source(stream, name, head, on_bad, roles, wait, fast), total)
     if delimiter is None:
         delimiter = DELIMITERS[fmt] if fmt in ("csv", "tsv") else None
         sniff_delimiter = fmt == "txt" or fmt is None
