@@ -130,6 +130,18 @@ def write_csv(path: Path, rows: int, k: int, seed: int) -> float:
     return path.stat().st_size / 1e6
 
 
+def write_jsonl(path: Path, rows: int, k: int, seed: int) -> float:
+    """JSON Lines of {"id": "rN", "p": [k probabilities]}; the size in MB."""
+    import json
+
+    rng = np.random.default_rng(seed)
+    with open(path, "w") as f:
+        for start in range(0, rows, 100_000):
+            p = rng.dirichlet(np.ones(k), size=min(100_000, rows - start)).tolist()
+            f.write("".join(json.dumps({"id": f"r{start + i}", "p": row}) + "\n" for i, row in enumerate(p)))
+    return path.stat().st_size / 1e6
+
+
 def peak_rss_mib(cmd: list[str], stdin: str, env: dict[str, str]) -> tuple[float, float]:
     code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
             f"subprocess.run({cmd!r}, stdin=open({stdin!r}, 'rb'), stdout=subprocess.DEVNULL, check=True); "
@@ -223,6 +235,13 @@ POLARS = {
     "parquet": PL_READ + "df = pl.read_parquet(sys.argv[1])\n"
                f"h = -pl.sum_horizontal({PL_TERMS})\n"
                "df.select(h.alias('h')).write_csv(sys.stdout, include_header=False)\n",
+    "wide": PL_READ + "df = pl.read_csv(sys.stdin.buffer, has_header=False)\n"
+            f"h = -pl.sum_horizontal({PL_TERMS})\n"
+            "df.select(h.alias('h')).write_csv(sys.stdout, include_header=False)\n",
+    "jsonl": PL_READ + "df = pl.read_ndjson(sys.argv[1])\n"
+             "h = -pl.col('p').list.eval(pl.when(pl.element() > 0).then(pl.element() * pl.element().log())"
+             ".otherwise(0.0)).list.sum()\n"
+             "df.select(h.alias('h')).write_csv(sys.stdout, include_header=False)\n",
 }
 DUCK_TERMS = "' + '.join(f'CASE WHEN column{i} > 0 THEN column{i} * ln(column{i}) ELSE 0 END' for i in range(10))"
 DUCK_RUN = "import sys, duckdb\nterms = " + DUCK_TERMS + "\n"
@@ -244,7 +263,16 @@ DUCKDB = {
                "enumerate(cols))} FROM read_csv('/dev/stdin', header=false)) TO '/dev/stdout' (HEADER true)\")\n",
     "parquet": DUCK_RUN + "duckdb.sql(f\"COPY (SELECT -({terms}) FROM read_parquet('{sys.argv[1]}')) TO '/dev/stdout' "
                "(HEADER false)\")\n",
+    "wide": "import sys, duckdb\n"
+            "terms = ' + '.join(f'CASE WHEN column{i} > 0 THEN column{i} * ln(column{i}) ELSE 0 END' "
+            "for i in range(1000))\n"
+            "duckdb.sql(f\"COPY (SELECT -({terms}) FROM read_csv('/dev/stdin', header=false)) TO '/dev/stdout' "
+            "(HEADER false)\")\n",
+    "jsonl": "import sys, duckdb\n"
+             "duckdb.sql(f\"COPY (SELECT -list_sum(list_transform(p, x -> CASE WHEN x > 0 THEN x * ln(x) ELSE 0 END)) "
+             "FROM read_json('{sys.argv[1]}')) TO '/dev/stdout' (HEADER false)\")\n",
 }
+JSON_PARSE = "import sys, pyarrow.json as j\nj.read_json(sys.argv[1])\n"
 PYARROW_PARSE = ("import sys, pyarrow.csv as c\n"
                  "c.read_csv(sys.stdin.buffer, read_options=c.ReadOptions(autogenerate_column_names=True))\n")
 
@@ -261,26 +289,35 @@ def peers(tmp: Path, a: Path, b: Path, args: argparse.Namespace, env: dict[str, 
     parquet = tmp / "p.parquet"
     pq.write_table(pacsv.read_csv(a, read_options=pacsv.ReadOptions(autogenerate_column_names=True)), parquet)
     size = a.stat().st_size / 1e6
+    wide, jsonl = tmp / "wide.csv", tmp / "p.jsonl"
+    wide_mb = write_csv(wide, max(100, args.rows // 100), 1000, 4)
+    jsonl_mb = write_jsonl(jsonl, args.rows, 10, 5)
+    parse = ([PY, "-c", PYARROW_PARSE], str(a))
     cases = {
-        "entropy -o plain": ([ENTCLI, "entropy"], "entropy", [], str(a)),
-        "entropy -o csv (7 fields)": ([ENTCLI, "entropy", "-o", "csv"], "entropy7", [], str(a)),
-        "kl -p a.csv -q b.csv -o plain": ([ENTCLI, "kl", "-p", str(a), "-q", str(b)], "kl", [str(a), str(b)], None),
-        "softmax -o csv": ([ENTCLI, "softmax", "-o", "csv"], "softmax", [], str(a)),
-        "entropy -i x.parquet": ([ENTCLI, "entropy", "-i", str(parquet)], "parquet", [str(parquet)], None),
+        "entropy -o plain": ([ENTCLI, "entropy"], "entropy", [], str(a), parse),
+        "entropy -o csv (7 fields)": ([ENTCLI, "entropy", "-o", "csv"], "entropy7", [], str(a), parse),
+        "kl -p a.csv -q b.csv -o plain": ([ENTCLI, "kl", "-p", str(a), "-q", str(b)], "kl", [str(a), str(b)], None,
+                                          parse),
+        "softmax -o csv": ([ENTCLI, "softmax", "-o", "csv"], "softmax", [], str(a), parse),
+        "entropy -i x.parquet": ([ENTCLI, "entropy", "-i", str(parquet)], "parquet", [str(parquet)], None, parse),
+        f"entropy, wide CSV x 1000 ({wide_mb:.0f} MB)": ([ENTCLI, "entropy"], "wide", [], str(wide),
+                                                        ([PY, "-c", PYARROW_PARSE], str(wide))),
+        f"entropy -i x.jsonl ({jsonl_mb:.0f} MB)": ([ENTCLI, "entropy", "-i", str(jsonl)], "jsonl", [str(jsonl)], None,
+                                                    ([PY, "-c", JSON_PARSE, str(jsonl)], None)),
     }
     print(f"\npeers: {args.rows} x 10 CSV ({size:.0f} MB), medians of {args.reps} interleaved rounds; "
           "ratio = entcli / the other (<= 1 is as fast)")
-    print(f"  {'case':<32} {'entcli':>9} {'polars':>9} {'duckdb':>9} {'pa parse':>9} {'/polars':>8} {'/duckdb':>8} "
+    print(f"  {'case':<40} {'entcli':>9} {'polars':>9} {'duckdb':>9} {'pa parse':>9} {'/polars':>8} {'/duckdb':>8} "
           f"{'/parse':>7}")
-    for case, (cmd, key, extra, stdin) in cases.items():
+    for case, (cmd, key, extra, stdin, (floor, floor_stdin)) in cases.items():
         variants: dict[str, tuple[list[str], str | None, dict[str, str] | None]] = {
             "entcli": (cmd, stdin, env),
             "polars": ([PY, "-c", POLARS[key], *extra], stdin, env),
             "duckdb": ([PY, "-c", DUCKDB[key], *extra], stdin, env),
-            "parse": ([PY, "-c", PYARROW_PARSE], str(a), env),
+            "parse": (floor, floor_stdin, env),
         }
         t = race(variants, args.reps)
-        print(f"  {case:<32} {t['entcli']:>8.2f}s {t['polars']:>8.2f}s {t['duckdb']:>8.2f}s {t['parse']:>8.2f}s "
+        print(f"  {case:<40} {t['entcli']:>8.2f}s {t['polars']:>8.2f}s {t['duckdb']:>8.2f}s {t['parse']:>8.2f}s "
               f"{t['entcli'] / t['polars']:>8.2f} {t['entcli'] / t['duckdb']:>8.2f} {t['entcli'] / t['parse']:>7.2f}")
 
 

@@ -294,8 +294,10 @@ def check_temperature(temperature: float) -> float:
 
 
 def check_tol(tol: float) -> float:
-    if not (tol >= 0 and math.isfinite(tol)):
-        raise InputError(f"--tol must be finite and >= 0, got {tol}", "the default is 1e-6")
+    if not (0 <= tol < 1):
+        raise InputError(f"--tol must be >= 0 and < 1, got {tol}",
+                         "the default is 1e-6; a tolerance of 1 or more would take rows summing to 0 or 2 as "
+                         "distributions: --renormalize divides each row by its sum")
     return tol
 
 

@@ -60,7 +60,8 @@ def bad_rows(x: NDArray[np.float64], kind: Kind, tol: float = DEFAULT_TOL) -> ND
     negative = (x < 0).any(axis=-1)
     with np.errstate(over="ignore", invalid="ignore"):
         total = np.sum(x, axis=-1)
-        off = ~(np.abs(total - 1.0) <= tol) if kind == "probs" else ~(total > 0) | ~np.isfinite(total)
+        # A row with no mass is never a distribution, however loose the tolerance on its sum (--tol 1e308).
+        off = ~(total > 0) | (~(np.abs(total - 1.0) <= tol) if kind == "probs" else ~np.isfinite(total))
     return ~finite | negative | off
 
 

@@ -31,7 +31,7 @@ import numpy as np
 from entcli.errors import InputError
 from entcli.io.blocks import BadRowHandler, Block, Bytes, RowsBeforeError, Source
 from entcli.io.roles import Layout, Roles, listed, resolve, select
-from entcli.io.text import PROMPT_WAIT, decode_chunk, is_content_line, read_chunks
+from entcli.io.text import PROMPT_WAIT, decode_partly, is_content_line, read_chunks
 
 #: Object fields taken as the distribution without --field, in this order.
 DISTRIBUTION_FIELDS = ("p", "probs", "probabilities", "logits")
@@ -256,7 +256,7 @@ class _Document:
         self.lines = 1  # the line of text[0]
         self.column = 0  # the characters of that line before text[0]
         self.ended = False
-        self._feed(head[3:] if head.startswith(b"\xef\xbb\xbf") else head)
+        self._feed(head)
 
     def _feed(self, data: bytes) -> None:
         try:
@@ -265,6 +265,8 @@ class _Document:
             line = self.lines + self.text.count("\n") + data.count(b"\n", 0, e.start)
             raise InputError(f"{self.name}: line {line} is not valid UTF-8 (byte 0x{data[e.start]:02x})",
                              "give a text file in UTF-8, or a .npy file") from None
+        if not self.text and piece.startswith("\ufeff") and not self.lines - 1 and not self.column:
+            piece = piece[1:]  # a byte order mark at the start, in whichever piece it comes
         if piece and self.pos > len(self.text) // 2:  # drop what was read (its lines and columns still counted)
             newline = self.text.rfind("\n", 0, self.pos)
             self.lines += self.text.count("\n", 0, self.pos)
@@ -448,7 +450,8 @@ def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler
 
     roles = roles or Roles()
     count = Bytes()
-    chunks: Iterator[tuple[str, int]] = _decoded(read_chunks(stream, head, name=name, wait=wait, count=count), name)
+    chunks: Iterator[tuple[str, int]] = _decoded(read_chunks(stream, head, name=name, wait=wait, count=count), name,
+                                                 on_bad)
     # The chunks up to the first with a content line (every chunk with --fill 0: the union needs every row).
     pending = list(chunks) if roles.fill else list(_up_to_content(chunks))
     source = Source(name, iter(()), None, "jsonl", bytes=count)
@@ -532,15 +535,20 @@ def _loads_or_none(text: str) -> object:
         return None
 
 
-def _decoded(chunks: Iterator[bytes], name: str) -> Iterator[tuple[str, int]]:
+def _decoded(chunks: Iterator[bytes], name: str, on_bad: BadRowHandler | None = None) -> Iterator[tuple[str, int]]:
+    """The chunks as text with the line number of their first line; at a line that is not UTF-8, the lines before
+    it and then its error (with ``on_bad``: it is reported and read as a blank line)."""
     line = 1
     first = True
     for chunk in chunks:
         if first and chunk.startswith(b"\xef\xbb\xbf"):
             chunk = chunk[3:]
         first = False
-        text = decode_chunk(chunk, name, line)
-        yield text, line
+        text, pending = decode_partly(chunk, name, line, on_bad)
+        if text:
+            yield text, line
+        if pending is not None:
+            raise pending
         line += text.count("\n")
 
 
