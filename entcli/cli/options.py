@@ -114,6 +114,8 @@ class Files(Group):
     unbuffered: bool = False
     env: Environment = field(default_factory=Environment)
     engine: str = "local"
+    #: the longest line (or JSON element) a reader takes, in bytes
+    max_line: int = 64 << 20
 
     PARAMS = (
         _opt("input_format", Optional[str], None, "--input-format", panel=PANEL_INPUT,
@@ -142,6 +144,9 @@ class Files(Group):
         _opt("unbuffered", bool, False, "--unbuffered", panel=PANEL_INPUT,
              help="From a pipe, compute and write each row as soon as it arrives (default: rows wait up to 0.2 s "
                   "for more input, then go)."),
+        _opt("max_line_mib", int, 64, "--max-line-mib", panel=PANEL_INPUT, metavar="N", min=1, max=1 << 20,
+             help="The longest line (or JSON element) read, in MiB: a stream with no line end stops there with an "
+                  "error, instead of filling memory."),
         _opt("engine", str, "local", "--engine", panel=PANEL_ENGINE, click_type=choices(ENGINES),
              help="Where the rows of a dataset (-i DIR, a glob, a URL) are computed: local (this process, "
                   "streaming) or dask (a task per partition on a Dask cluster; needs the dask extra)."),
@@ -176,7 +181,7 @@ class Files(Group):
 
         plan_for(args["engine"], args["scheduler"], env.fast_reader)
         return cls(args["input_format"], delimiter, args["header"], roles, args["skip_invalid"], args["row_number"],
-                   args["unbuffered"], env, args["engine"])
+                   args["unbuffered"], env, args["engine"], args["max_line_mib"] << 20)
 
     def wanting(self, *columns: str | None) -> Files:
         """These options, also reading ``columns`` by name (e.g. a --target-column) as text."""
@@ -191,7 +196,7 @@ class Files(Group):
         def opened(part: str) -> Source:
             return open_source(part, self.format, self.delimiter, self.header, on_bad=on_bad, roles=self.roles,
                                stdin=self.env.stdin, fast=self.env.fast_reader,
-                               wait=0.0 if self.unbuffered else None)
+                               wait=0.0 if self.unbuffered else None, max_line=self.max_line)
 
         collector, plan = current_collector(), current_plan()
         if collector is not None:  # a task of a distributed run: its partition of a dataset; a library call

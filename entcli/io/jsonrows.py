@@ -31,7 +31,7 @@ import numpy as np
 from entcli.errors import InputError
 from entcli.io.blocks import BadRowHandler, Block, Bytes, RowsBeforeError, Source
 from entcli.io.roles import Layout, Roles, listed, resolve, select
-from entcli.io.text import PROMPT_WAIT, decode_partly, is_content_line, read_chunks
+from entcli.io.text import MAX_LINE_BYTES, PROMPT_WAIT, decode_partly, is_content_line, read_chunks
 
 #: Object fields taken as the distribution without --field, in this order.
 DISTRIBUTION_FIELDS = ("p", "probs", "probabilities", "logits")
@@ -244,11 +244,11 @@ class _Document:
     """The elements of a JSON array read from a stream a piece at a time, so that memory is bounded by a block
     of rows, not by the document (``json.loads`` of 500 MB holds several GB of Python objects)."""
 
-    def __init__(self, stream: BinaryIO, head: bytes, name: str) -> None:
+    def __init__(self, stream: BinaryIO, head: bytes, name: str, max_element: int = MAX_ELEMENT_CHARS) -> None:
         import codecs
         import json
 
-        self.stream, self.name = stream, name
+        self.stream, self.name, self.max_element = stream, name, max_element
         self.decoder = codecs.getincrementaldecoder("utf-8")()
         self.scan = json.JSONDecoder().raw_decode
         self.text = ""
@@ -307,11 +307,12 @@ class _Document:
             except ValueError as e:
                 at = getattr(e, "pos", self.pos)
                 # Near the end of what was read, the element may go on in the next piece: read it and try again.
-                if len(self.text) - at < (1 << 20) and len(self.text) - self.pos <= MAX_ELEMENT_CHARS and self.more():
+                if len(self.text) - at < (1 << 20) and len(self.text) - self.pos <= self.max_element and self.more():
                     continue
-                if len(self.text) - self.pos > MAX_ELEMENT_CHARS:
+                if len(self.text) - self.pos > self.max_element:
                     raise InputError(f"{self.name}: an element at {self.where(self.pos)} is longer than "
-                                     f"{MAX_ELEMENT_CHARS >> 20} Mi characters", "give one row per element") from None
+                                     f"{self.max_element >> 20} Mi characters",
+                                     "give one row per element; --max-line-mib N allows longer ones") from None
                 raise InputError(f"{self.name}: not valid JSON at {self.where(at)} ({getattr(e, 'msg', e)})",
                                  "give a JSON array, or use --input-format jsonl for one array per line") from None
             if end >= len(self.text) and not isinstance(value, (list, dict, str)) and self.more():
@@ -342,12 +343,13 @@ class _Document:
                              "give a JSON array, or use --input-format jsonl for one array per line")
 
 
-def json_source(stream: BinaryIO, name: str, head: bytes, roles: Roles | None = None) -> Source:
+def json_source(stream: BinaryIO, name: str, head: bytes, roles: Roles | None = None,
+                max_element: int = MAX_ELEMENT_CHARS) -> Source:
     """The rows of a JSON document: an array of rows (arrays or objects) read element by element, in blocks;
     one array of numbers or one object is one row. With ``--fill`` (the union of every object's keys) and for a
     document that is not an array, it is read whole."""
     roles = roles or Roles()
-    document = _Document(stream, head, name)
+    document = _Document(stream, head, name, max_element)
     first = document.skip_space()
     if not first:
         raise InputError(f"{name}: no rows to read (empty input)", "give a JSON array of numbers or of arrays")
@@ -442,7 +444,8 @@ def _line_items(text: str, line: int) -> tuple[list[str], list[int], list[int]]:
 
 
 def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler | None,
-                 roles: Roles | None = None, wait: float = PROMPT_WAIT, fast: bool = True) -> Source:
+                 roles: Roles | None = None, wait: float = PROMPT_WAIT, fast: bool = True,
+                 max_line: int = MAX_LINE_BYTES) -> Source:
     """Rows of JSON Lines; the first chunk is read now, so that the outcome names are known before any row.
     Rows that are objects go through pyarrow's JSON reader (``fast``, when installed) for every chunk it reads
     exactly; any other chunk, and rows that are arrays, through Python's."""
@@ -450,8 +453,8 @@ def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler
 
     roles = roles or Roles()
     count = Bytes()
-    chunks: Iterator[tuple[str, int]] = _decoded(read_chunks(stream, head, name=name, wait=wait, count=count), name,
-                                                 on_bad)
+    chunks: Iterator[tuple[str, int]] = _decoded(read_chunks(stream, head, name=name, wait=wait, count=count,
+                                                             max_line=max_line), name, on_bad)
     # The chunks up to the first with a content line (every chunk with --fill 0: the union needs every row).
     pending = list(chunks) if roles.fill else list(_up_to_content(chunks))
     source = Source(name, iter(()), None, "jsonl", bytes=count)

@@ -165,6 +165,7 @@ def open_source(
     stdin: BinaryIO | None = None,
     fast: bool = True,
     wait: float | None = None,
+    max_line: int | None = None,
 ) -> Source:
     """Open ``path`` (``-`` is stdin) and return its rows as a :class:`Source`.
 
@@ -175,8 +176,12 @@ def open_source(
     (:mod:`entcli.io.roles`). ``stdin`` is the binary stream ``-`` reads (default: the process's); ``fast``
     False keeps pyarrow's parser out (the NumPy reader only). ``wait``: how long whole rows from a pipe wait for
     more input before they are passed on (default :data:`~entcli.io.text.PROMPT_WAIT`; 0: each as it comes).
+    ``max_line``: the longest line (or JSON element) in bytes (default :data:`~entcli.io.text.MAX_LINE_BYTES`).
     """
+    from entcli.io.text import MAX_LINE_BYTES
+
     wait = PROMPT_WAIT if wait is None else wait
+    max_line = MAX_LINE_BYTES if max_line is None else max_line
     roles = roles or Roles()
     if fmt is not None and fmt not in INPUT_FORMATS:
         raise InputError(f"unknown input format {fmt!r}", f"use one of {', '.join(INPUT_FORMATS)}")
@@ -185,7 +190,7 @@ def open_source(
     parts = dataset_parts(path)
     if parts is not None:
         return dataset_source(path, parts, lambda part: open_source(part, fmt, delimiter, header, on_bad, roles,
-                                                                    fast=fast, wait=wait))
+                                                                    fast=fast, wait=wait, max_line=max_line))
     if fmt in ("parquet", "arrow") or (fmt is None and _format_from_extension(path) in ("parquet", "arrow")) \
             or path.startswith("arrow-table:"):
         return _columnar(path, roles)
@@ -194,7 +199,7 @@ def open_source(
         fmt = _format_from_extension(path)
     head = b""
     if fmt is None:
-        fmt, head = _sniff(stream, name)
+        fmt, head = _sniff(stream, name, max_line)
     if roles.field is not None and fmt not in ("json", "jsonl"):
         raise InputError(f"{name}: --field picks a field of JSON objects, but the input is {fmt}",
                          "drop --field, or give JSON / JSON Lines")
@@ -202,16 +207,17 @@ def open_source(
     if fmt == "npy":
         return numeric_layout(_npy_source(stream, name, head, path), roles)
     if fmt == "json":
-        return json_source(stream, name, head, roles)
+        return json_source(stream, name, head, roles, max_line)
     if fmt == "jsonl":
-        return _sized(jsonl_source(stream, name, head, on_bad, roles, wait, fast), total)
+        return _sized(jsonl_source(stream, name, head, on_bad, roles, wait, fast, max_line), total)
     if delimiter is None:
         delimiter = DELIMITERS[fmt] if fmt in ("csv", "tsv") else None
         sniff_delimiter = fmt == "txt" or fmt is None
     else:
         delimiter = delimiter_of(delimiter)
         sniff_delimiter = False
-    return _sized(text_source(stream, name, head, delimiter, sniff_delimiter, header, on_bad, fast, roles, wait),
+    return _sized(text_source(stream, name, head, delimiter, sniff_delimiter, header, on_bad, fast, roles, wait,
+                              max_line),
                   total)
 
 
@@ -267,10 +273,8 @@ def _first_content(head: bytes) -> bytes | None:
 _DOCUMENT_START = re.compile(rb"^(\xef\xbb\xbf)?\s*\[\s*[\[{]")
 
 
-def _line(stream: BinaryIO, name: str, head: bytes) -> bytes:
-    """One line of ``stream`` for the sniffer, at most MAX_LINE_BYTES (a stream with no line end is an error)."""
-    from entcli.io.text import MAX_LINE_BYTES
-
+def _line(stream: BinaryIO, name: str, head: bytes, max_line: int) -> bytes:
+    """One line of ``stream`` for the sniffer, at most ``max_line`` bytes (a stream with no line end is an error)."""
     parts = []
     size = 0
     while True:  # in pieces, so that a CR-only file stops at its first CR instead of being read whole
@@ -281,22 +285,23 @@ def _line(stream: BinaryIO, name: str, head: bytes) -> bytes:
             return b"".join(parts)
         if not head and len(parts) == 1 and _DOCUMENT_START.match(part):
             return part  # a JSON document of rows, perhaps on one long line: read as one, not as lines
-        if size > MAX_LINE_BYTES:
+        if size > max_line:
             number = head.count(b"\n") + 1
-            raise InputError(f"{name}: line {number} is longer than {MAX_LINE_BYTES >> 20} MiB "
-                             "(no line end)", "rows end with a newline; give --input-format to skip the sniffing")
+            raise InputError(f"{name}: line {number} is longer than {max_line >> 20} MiB "
+                             "(no line end)", "rows end with a newline; --max-line-mib N allows longer lines")
 
 
-def _sniff(stream: BinaryIO, name: str) -> tuple[str, bytes]:
+def _sniff(stream: BinaryIO, name: str, max_line: int) -> tuple[str, bytes]:
     """Guess the format from the first whole lines; return it and the bytes read so far."""
     import json
 
-    head = _line(stream, name, b"")  # a line, not a fixed count of bytes: a pipe may hold only "0,0\n" for now
+    # a line, not a fixed count of bytes: a pipe may hold only "0,0\n" for now
+    head = _line(stream, name, b"", max_line)
     if head.startswith(NPY_MAGIC):  # the .npy header ends with a line end
         return "npy", head
     first = _first_content(head)
     while first is None:  # leading blank and comment lines: each looked at once
-        line = _line(stream, name, head)
+        line = _line(stream, name, head, max_line)
         if not line:
             return "txt", head
         head += line
@@ -311,10 +316,10 @@ def _sniff(stream: BinaryIO, name: str) -> tuple[str, bytes]:
         if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
             return "json", head  # an array of arrays on one line
         # One array of numbers on the first line: JSON Lines if another line with content follows.
-        rest = _line(stream, name, head)
+        rest = _line(stream, name, head, max_line)
         head += rest
         while rest and not rest.strip():
-            rest = _line(stream, name, head)
+            rest = _line(stream, name, head, max_line)
             head += rest
         return ("jsonl" if rest.strip() else "json"), head
     return "txt", head

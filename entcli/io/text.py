@@ -82,7 +82,8 @@ def _is_stream(stream: BinaryIO) -> bool:
 
 def _too_long(name: str, offset: int, max_line: int) -> InputError:
     return InputError(f"{name}: the line from byte {offset} on is longer than {max_line >> 20} MiB (no line end)",
-                      "rows end with a newline; a single JSON document is read with --input-format json")
+                      "rows end with a newline (a single JSON document is read with --input-format json); "
+                      "--max-line-mib N allows longer lines")
 
 
 def _file_chunks(stream: BinaryIO, head: bytes, size: int, name: str, max_line: int | None) -> Iterator[bytes]:
@@ -326,15 +327,16 @@ def text_source(
     fast: bool = True,
     roles: Roles | None = None,
     wait: float = PROMPT_WAIT,
+    max_line: int = MAX_LINE_BYTES,
 ) -> Source:
     """Rows of delimited or whitespace-separated text; ``fast`` lets pyarrow parse big chunks when installed.
 
     ``roles`` say which columns are outcomes and which are read as text (:mod:`entcli.io.roles`); a header
-    whose width differs from the rows' is an error.
+    whose width differs from the rows' is an error. A line longer than ``max_line`` bytes is an error.
     """
     roles = roles or Roles()
     count = Bytes()
-    chunks = read_chunks(stream, head, name=name, wait=wait, count=count)
+    chunks = read_chunks(stream, head, name=name, wait=wait, count=count, max_line=max_line)
     source = Source(name, iter(()), None, "text", bytes=count)
     line = 1  # the line the current chunk starts at
     text = ""

@@ -193,3 +193,15 @@ def test_out_of_memory_is_an_error_not_a_bug():
                           preexec_fn=limit, env={**os.environ, "ENTCLI_READER": "numpy", "OPENBLAS_NUM_THREADS": "1"})
     assert proc.returncode == 2, proc.stderr
     assert b"entcli: error: out of memory" in proc.stderr
+
+
+def test_the_line_limit_is_an_option(cli):
+    """--max-line-mib N: the bound on a line (a stream with no line end), named in the error with the option."""
+    long_row = (",".join(["0.000004"] * 250_000) + "\n").encode()  # 2.25 MB, one row (uniform: H = log 250000)
+    r = cli("entropy", "-o", "plain", "--max-line-mib", "1", stdin=long_row)
+    assert r.code == 2 and "longer than 1 MiB" in r.err and "--max-line-mib" in r.err
+    r = cli("entropy", "-o", "plain", "--max-line-mib", "3", stdin=long_row)
+    assert r.code == 0, r.err
+    assert float(r.out) == pytest.approx(math.log(250_000), rel=1e-12)
+    r = cli("entropy", "--max-line-mib", "0", "0.5", "0.5")
+    assert r.code == 2 and "--max-line-mib" in r.err
