@@ -38,6 +38,11 @@ class InputError(EntcliError):
     """Bad input data or a bad option value: exit 2."""
 
 
+class NoRows(InputError):
+    """An input with no rows at all (empty, or only a header, blank lines or comments): an error for one file; a
+    partition of a dataset like that is just empty."""
+
+
 class MissingExtraError(EntcliError):
     """An optional dependency is not installed: exit 2 with the ``pip install`` that brings it."""
 

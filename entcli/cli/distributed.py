@@ -233,6 +233,11 @@ class Plan:
             for path, rows in result.rows.items():
                 base[path] += rows
             _stop_at(result)
+        for path, rows in base.items():
+            if not rows:  # as the local engine's dataset says once its last partition is read
+                from entcli.io.dataset import no_rows
+
+                raise no_rows(path, self.datasets[path].parts)
         for columns, block in local:  # a reduction's batch row, now that every partition's totals are in
             yield (columns() if isinstance(columns, Later) else columns), block
 

@@ -204,11 +204,14 @@ class Files(Group):
         if path == "-" and self.env.stdin is None:
             raise InputError("stdin is closed", "give a file with -i, or values")
         if plan is not None:
-            from entcli.io.dataset import dataset_parts, empty_like
+            from entcli.io.dataset import dataset_parts, empty_like, first_rows, no_rows
 
             parts = dataset_parts(path)
             if parts is not None:  # read by the tasks; here only its first partition's names and keys
-                first = opened(parts[0])
+                found = first_rows(parts, opened)
+                if found is None:
+                    raise no_rows(path, parts)
+                first = found[1]
                 plan.add(path, parts, first)
                 source = empty_like(first, name=path)
                 where = plan.scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or "a local cluster"

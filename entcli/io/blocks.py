@@ -100,6 +100,8 @@ class Source:
     bytes: Bytes | None = None
     #: its rows are read elsewhere (a dataset of a distributed run, on the cluster): here it has none
     remote: bool = False
+    #: one partition of a dataset (a task's): it may have no rows, and paired with another empty one makes no pairs
+    partial: bool = False
 
 
 class RowsBeforeError(Exception):
@@ -171,8 +173,8 @@ def _aligned(a: Source, b: Source, da: _Deferred, db: _Deferred) -> Iterator[tup
     fa, fb = next(ia, None), next(ib, None)
     if (fa is None and da.error) or (fb is None and db.error):
         return
-    if (fa is None or fb is None) and (a.remote or b.remote):
-        return  # a distributed run's client: the pairs are made by its tasks
+    if (fa is None or fb is None) and (a.remote or b.remote) or fa is None and fb is None and (a.partial or b.partial):
+        return  # a distributed run's client (its tasks make the pairs), or two empty partitions
     if fa is None or fb is None:  # every reader raises on an empty input; this guards the generator protocol
         raise InputError(f"{(a if fa is None else b).name}: no rows to read", "give at least one row")
     # Is one side a single row (repeated against every row of the other)? Ask a side of values first: finding

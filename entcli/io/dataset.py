@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
-from entcli.errors import InputError, MissingExtraError
+from entcli.errors import InputError, MissingExtraError, NoRows
 from entcli.io.blocks import Block, Source, iter_blocks
 from entcli.io.formats import EXTENSIONS
 
@@ -188,8 +188,19 @@ def dataset_source(path: str, parts: list[str], open_part: Opener,
 
     ``expected``: the outcome names and keys of the dataset's first partition, when ``parts`` are later ones (a
     task of a distributed run reads one partition); ``counts`` receives the rows of each partition as read.
+    A partition with no rows (an empty file, a header alone: Spark writes such parts) adds none; a dataset whose
+    partitions all have none is an error (for a task's one partition, it just has no rows).
     """
-    first = open_part(parts[0])
+    opened = first_rows(parts, open_part)
+    if opened is None:
+        if expected is not None:
+            if counts is not None:
+                counts.append(0)
+            return Source(path, iter(()), expected[0], "values", list(expected[1]), partial=True)
+        raise no_rows(path, parts)
+    skip, first = opened
+    if counts is not None:
+        counts += [0] * skip
     if expected is not None:
         first = aligned_part(first, expected[0], expected[1], path)
     from entcli.io.blocks import Bytes
@@ -198,10 +209,21 @@ def dataset_source(path: str, parts: list[str], open_part: Opener,
 
     def blocks() -> Iterator[Block]:
         base = done = 0  # rows and bytes of the partitions before this one
-        for k, name in enumerate(parts):
-            part = first if k == 0 else aligned_part(open_part(name), first.names, first.keys, path)
+        width: int | None = None  # of the rows of the first partition (partitions without names: by position)
+        for k, name in enumerate(parts[skip:]):
+            try:
+                part = first if k == 0 else aligned_part(open_part(name), first.names, first.keys, path)
+            except NoRows:
+                if counts is not None:
+                    counts.append(0)
+                continue
             end = 0
-            for block in iter_blocks(part):
+            for block in _rows_of(part):
+                width = block.values.shape[1] if width is None else width
+                if block.values.shape[1] != width:
+                    raise InputError(f"{path}: partition {name} has rows of {block.values.shape[1]} values, the "
+                                     f"first partition's have {width}",
+                                     "every partition of a dataset has the same columns")
                 end = block.start + len(block.values) if block.positions is None else \
                     max(end, block.start + (int(block.positions.max()) + 1 if len(block.positions) else 0))
                 block.start += base
@@ -214,11 +236,37 @@ def dataset_source(path: str, parts: list[str], open_part: Opener,
             done = counted.read
             if counts is not None:
                 counts.append(end)
+        if not base and expected is None:
+            raise no_rows(path, parts)
 
     source = Source(path, blocks(), first.names, first.fmt, list(first.keys), list(first.notes), first.columns,
-                    counted)
+                    counted, partial=expected is not None)
     source.notes.insert(0, f"dataset: {len(parts)} partition(s), read in order, from {parts[0]} to {parts[-1]}")
     return source
+
+
+def no_rows(path: str, parts: list[str]) -> NoRows:
+    """The error for a dataset none of whose partitions has a row."""
+    return NoRows(f"{path}: no rows to read in any of its {len(parts)} partition(s)",
+                  "check the dataset (empty files and headers alone count as no rows)")
+
+
+def first_rows(parts: list[str], open_part: Opener) -> tuple[int, Source] | None:
+    """The first partition that opens with rows to read (its index and source), skipping empty ones; None if none."""
+    for k, name in enumerate(parts):
+        try:
+            return k, open_part(name)
+        except NoRows:
+            continue
+    return None
+
+
+def _rows_of(part: Source) -> Iterator[Block]:
+    """The blocks of a partition; one with a header and no rows has none (not an error)."""
+    try:
+        yield from iter_blocks(part)
+    except NoRows:
+        return
 
 
 def empty_like(source: Source, name: str | None = None) -> Source:

@@ -28,7 +28,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from entcli.errors import InputError
+from entcli.errors import InputError, NoRows
 from entcli.io.blocks import BadRowHandler, Block, Bytes, RowsBeforeError, Source
 from entcli.io.roles import Layout, Roles, listed, resolve, select
 from entcli.io.text import MAX_LINE_BYTES, PROMPT_WAIT, decode_partly, is_content_line, read_chunks
@@ -352,7 +352,7 @@ def json_source(stream: BinaryIO, name: str, head: bytes, roles: Roles | None = 
     document = _Document(stream, head, name, max_element)
     first = document.skip_space()
     if not first:
-        raise InputError(f"{name}: no rows to read (empty input)", "give a JSON array of numbers or of arrays")
+        raise NoRows(f"{name}: no rows to read (empty input)", "give a JSON array of numbers or of arrays")
     if first != "[" or roles.fill:
         return _whole_json(stream, name, document, roles)
     elements = document.elements()
@@ -494,7 +494,7 @@ def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler
                 yield _block(rows, start, numbers.__getitem__, fields, len(shape.layout.outcomes))  # type: ignore[union-attr]
                 start += len(rows)
         if start == 0:
-            raise InputError(f"{name}: no rows to read (empty input)", "give one JSON array per line")
+            raise NoRows(f"{name}: no rows to read (empty input)", "give one JSON array per line")
 
     source.blocks = blocks()
     return source

@@ -21,7 +21,7 @@ from typing import BinaryIO
 import numpy as np
 from numpy.typing import NDArray
 
-from entcli.errors import InputError
+from entcli.errors import InputError, NoRows
 from entcli.io.blocks import BadRowHandler, Block, Source, iter_blocks
 from entcli.io.formats import EXTENSIONS, INPUT_FORMATS, delimiter_of
 from entcli.io.jsonrows import json_source, jsonl_source
@@ -342,7 +342,7 @@ def _columnar(path: str, roles: Roles) -> Source:
             yield Block(values, start, None, fields=fields)
             start += len(values)
         if start == 0:
-            raise InputError(f"{path}: no rows to read", "the file has no rows")
+            raise NoRows(f"{path}: no rows to read", "the file has no rows")
 
     fmt = "parquet" if path.lower().endswith((".parquet", ".pq")) else "arrow"
     return Source(path, blocks(), layout.outcome_names, fmt, layout.key_names,

@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 import numpy as np
 from numpy.typing import NDArray
 
-from entcli.errors import InputError
+from entcli.errors import InputError, NoRows
 from entcli.io.blocks import BadRowHandler, Block, Bytes, RowsBeforeError, Source
 from entcli.io.roles import Layout, Roles, listed, resolve
 
@@ -353,7 +353,7 @@ def text_source(
         line += text.count("\n")
         text = ""
     if not text:
-        raise InputError(f"{name}: no rows to read (empty input)", "give one distribution per line")
+        raise NoRows(f"{name}: no rows to read (empty input)", "give one distribution per line")
     lines = text.split("\n")
     content = (i for i, ln in enumerate(lines) if is_content_line(ln))
     first_idx = next(content)
@@ -477,7 +477,7 @@ def _text_blocks(
         if raw is None:
             break
     if start == 0:
-        raise InputError(f"{name}: no rows to read (only a header, blank lines or comments)",
+        raise NoRows(f"{name}: no rows to read (only a header, blank lines or comments)",
                          header_hint or "give one distribution per line")
 
 

@@ -128,6 +128,22 @@ def test_simulate_plot_is_of_the_first_row(cli, scheduler, data, tmp_path):
     assert strip.sub(b"", local) == strip.sub(b"", dask)  # the same figure (ids and dates aside)
 
 
+def test_empty_partitions(cli, scheduler, tmp_path):
+    (tmp_path / "p").mkdir()
+    for name, text in {"part-0.csv": "", "part-1.csv": "a,b\n", "part-2.csv": "a,b\n0.5,0.5\n",
+                       "part-3.csv": "b,a\n1,0\n"}.items():
+        (tmp_path / "p" / name).write_text(text)
+    r = same(cli, scheduler, "entropy", "-i", str(tmp_path / "p"), "-o", "csv", "--row-number")
+    assert r.code == 0 and len(r.lines()) == 3
+    r = same(cli, scheduler, "kl", "-p", str(tmp_path / "p"), "-q", str(tmp_path / "p"), "-o", "plain")
+    assert r.code == 0 and r.floats() == [0.0, 0.0]
+    (tmp_path / "none").mkdir()
+    (tmp_path / "none" / "a.csv").write_text("a,b\n")
+    (tmp_path / "none" / "b.csv").write_text("")
+    r = same(cli, scheduler, "entropy", "-i", str(tmp_path / "none"))
+    assert r.code == 2 and "no rows to read in any of its 2 partition(s)" in r.err
+
+
 def test_rows_are_numbered_through_the_dataset(cli, scheduler, data):
     r = same(cli, scheduler, "entropy", "-i", str(data / "p"), "-o", "csv", "--row-number")
     rows = [line.split(",")[:2] for line in r.lines()[1:]]

@@ -169,3 +169,23 @@ def test_a_file_whose_name_has_glob_characters_is_a_file(cli, tmp_path) -> None:
     assert r.code == 0, r.err
     assert r.floats() == [math.log(2)]
     assert os.path.exists(path)
+
+
+def test_partitions_of_another_width_without_names(cli, tmp_path):
+    write_parts(tmp_path / "p", {"a.csv": "0.5,0.5\n", "b.csv": "0.2,0.3,0.5\n"})
+    r = cli("entropy", "-i", str(tmp_path / "p"), "-o", "plain")
+    assert r.code == 2
+    assert r.floats() == [math.log(2)]  # the first partition's row is out first
+    assert "partition" in r.err and "b.csv has rows of 3 values, the first partition's have 2" in r.err
+
+
+def test_empty_partitions_add_no_rows(cli, tmp_path):
+    """Spark writes empty parts and parts with a header alone: they are partitions with no rows, not errors."""
+    write_parts(tmp_path / "p", {"part-0.csv": "", "part-1.csv": "a,b\n", "part-2.csv": "a,b\n0.5,0.5\n",
+                                 "part-3.csv": "", "part-4.csv": "b,a\n1,0\n"})
+    r = cli("entropy", "-i", str(tmp_path / "p"), "-o", "csv", "--row-number")
+    assert r.code == 0, r.err
+    assert [line.split(",")[:2] for line in r.lines()[1:]] == [["1", repr(math.log(2))], ["2", "0.0"]]
+    write_parts(tmp_path / "none", {"a.csv": "", "b.csv": "a,b\n"})
+    r = cli("entropy", "-i", str(tmp_path / "none"))
+    assert r.code == 2 and "no rows to read in any of its 2 partition(s)" in r.err
