@@ -287,10 +287,22 @@ class Plan:
         distributed: Any = module  # untyped calls
         address = self.scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
         if address is not None:
+            started: list[Any] = []
+
+            class Client(distributed.Client):  # type: ignore[misc]
+                def start(self, **kwargs: Any) -> Any:
+                    started.append(self)
+                    return super().start(**kwargs)
+
             try:
-                client = distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
-            except (OSError, TimeoutError) as e:
-                raise InputError(f"--engine dask: cannot reach the scheduler at {address} ({e})",
+                _reachable(address)
+                client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+            except (OSError, TimeoutError, ValueError, MemoryError) as e:
+                for failed in started:  # closed now: left to __del__ it waits 20 s and prints a traceback at exit
+                    with contextlib.suppress(Exception):
+                        failed.close(timeout=1)
+                why = "it does not answer as a Dask scheduler" if isinstance(e, MemoryError) else str(e)
+                raise InputError(f"--engine dask: cannot reach the scheduler at {address} ({why})",
                                  "check the address (tcp://HOST:8786), or leave out --scheduler and "
                                  "DASK_SCHEDULER_ADDRESS for a local cluster") from None
             with client:
@@ -302,6 +314,23 @@ class Plan:
                                       dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
                 distributed.Client(cluster, set_as_default=False) as client:
             yield client
+
+
+def _reachable(address: str) -> None:
+    """Connect to a tcp:// scheduler address once (OSError, or ValueError for an address that is not one); other
+    protocols are left to distributed."""
+    import socket
+
+    from distributed.comm.addressing import parse_address
+
+    scheme, location = parse_address(address)
+    if scheme != "tcp":
+        return
+    host, _, port = location.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"{address!r} is not HOST:PORT")
+    with socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT):
+        pass
 
 
 def _result(future: Any, datasets: dict[str, Dataset], k: int) -> PartResult:

@@ -254,3 +254,33 @@ def test_a_local_cluster_when_no_scheduler_is_given(data):
     local = run_process("entropy", "-i", str(data / "p"), "-o", "csv", env=env)
     dask = run_process("entropy", "-i", str(data / "p"), "-o", "csv", "--engine", "dask", env=env)
     assert (dask.code, dask.out, dask.err) == (local.code, local.out, local.err)
+
+
+@pytest.mark.parametrize("reply", [b"HTTP/1.0 200 OK\r\n\r\nhello", b"\xff" * 64, b""])
+def test_an_address_that_is_no_scheduler(cli, data, reply):
+    """A port that answers something else (a web server, noise, a closed connection) is an error, not a hang."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def answer() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                if reply:
+                    conn.sendall(reply)
+
+    threading.Thread(target=answer, daemon=True).start()
+    try:
+        port = server.getsockname()[1]
+        r = cli("entropy", "-i", str(data / "p"), "--engine", "dask", "--scheduler", f"tcp://127.0.0.1:{port}")
+    finally:
+        server.close()
+    assert r.code == 2, r.err
+    assert f"cannot reach the scheduler at tcp://127.0.0.1:{port}" in r.err
