@@ -212,11 +212,14 @@ def dataset_source(path: str, parts: list[str], open_part: Opener,
         width: int | None = None  # of the rows of the first partition (partitions without names: by position)
         for k, name in enumerate(parts[skip:]):
             try:
-                part = first if k == 0 else aligned_part(open_part(name), first.names, first.keys, path)
+                opened = first if k == 0 else with_rows(name, open_part)
             except NoRows:
+                opened = None
+            if opened is None:
                 if counts is not None:
                     counts.append(0)
                 continue
+            part = opened if k == 0 else aligned_part(opened, first.names, first.keys, path)
             end = 0
             for block in _rows_of(part):
                 width = block.values.shape[1] if width is None else width
@@ -251,13 +254,30 @@ def no_rows(path: str, parts: list[str]) -> NoRows:
                   "check the dataset (empty files and headers alone count as no rows)")
 
 
+def with_rows(name: str, open_part: Opener) -> Source | None:
+    """The partition ``name`` opened, its first block read (a header alone settles no key columns: only a row
+    does), or None when it has no rows."""
+    import itertools
+
+    source = open_part(name)
+    blocks = iter_blocks(source)
+    try:
+        first = next(blocks)
+    except (NoRows, StopIteration):
+        return None
+    source.blocks = itertools.chain([first], blocks)
+    return source
+
+
 def first_rows(parts: list[str], open_part: Opener) -> tuple[int, Source] | None:
-    """The first partition that opens with rows to read (its index and source), skipping empty ones; None if none."""
+    """The first partition with rows to read (its index and source), skipping empty ones; None if none."""
     for k, name in enumerate(parts):
         try:
-            return k, open_part(name)
+            source = with_rows(name, open_part)
         except NoRows:
             continue
+        if source is not None:
+            return k, source
     return None
 
 

@@ -11,6 +11,8 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from entcli.io.dataset import dataset_parts, natural_key
 
@@ -189,3 +191,41 @@ def test_empty_partitions_add_no_rows(cli, tmp_path):
     write_parts(tmp_path / "none", {"a.csv": "", "b.csv": "a,b\n"})
     r = cli("entropy", "-i", str(tmp_path / "none"))
     assert r.code == 2 and "no rows to read in any of its 2 partition(s)" in r.err
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.integers(1, 40), k=st.integers(1, 5), cuts=st.lists(st.integers(0, 40), max_size=5),
+       orders=st.lists(st.permutations(range(5)), min_size=6, max_size=6), seed=st.integers(0, 2**31),
+       q_cuts=st.lists(st.integers(0, 40), max_size=3))
+def test_any_partitioning_is_the_whole_table(cli, tmp_path_factory, n, k, cuts, orders, seed, q_cuts):
+    """However a table is cut into partitions and whatever column order each partition has, the dataset reads as
+    the table: entropy's CSV output (row numbers and ids too) and kl of two datasets cut differently are those of
+    the single files. Empty partitions (a header alone) included."""
+    root = tmp_path_factory.mktemp("split")
+    rng = np.random.default_rng(seed)
+    p, q = rng.dirichlet(np.ones(k), n), rng.dirichlet(np.ones(k), n)
+    names = [f"c{j}" for j in range(k)]
+
+    def write(directory, rows, cut_at, with_ids):
+        directory.mkdir()
+        bounds = [0, *sorted(min(c, n) for c in cut_at), n]
+        for part, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False)):
+            order = [j for j in orders[part % len(orders)] if j < k]
+            head = (["id"] if with_ids else []) + [names[j] for j in order]
+            body = [([f"r{i}"] if with_ids else []) + [repr(float(rows[i, j])) for j in order] for i in range(a, b)]
+            (directory / f"part-{part}.csv").write_text("\n".join(",".join(r) for r in [head, *body]) + "\n")
+        # The dataset's outcomes are in the order of its first partition with rows (sums run in that order).
+        first = next(part for part, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False)) if b > a)
+        order = [j for j in orders[first % len(orders)] if j < k]
+        whole = ["id,"[: 3 * with_ids] + ",".join(names[j] for j in order)] + [
+            (f"r{i}," if with_ids else "") + ",".join(repr(float(rows[i, j])) for j in order) for i in range(n)]
+        (root / f"{directory.name}.csv").write_text("\n".join(whole) + "\n")
+
+    write(root / "p", p, cuts, True)
+    write(root / "q", q, q_cuts, False)
+    whole = cli("entropy", "-i", str(root / "p.csv"), "-o", "csv", "--row-number")
+    parts = cli("entropy", "-i", str(root / "p"), "-o", "csv", "--row-number")
+    assert (parts.code, parts.out) == (whole.code, whole.out), parts.err
+    whole = cli("kl", "-p", str(root / "p.csv"), "-q", str(root / "q.csv"), "-o", "csv", "--keep", "none")
+    parts = cli("kl", "-p", str(root / "p"), "-q", str(root / "q"), "-o", "csv", "--keep", "none")
+    assert (parts.code, parts.out) == (whole.code, whole.out), parts.err
