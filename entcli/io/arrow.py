@@ -102,6 +102,25 @@ def json_lines_parser(field: str | None, names: list[str] | None, outcomes: tupl
     return parse
 
 
+def json_array_lines_parser(width: int, outcomes: tuple[int, ...]
+                            ) -> Callable[[bytes], tuple[NDArray[np.float64], None] | None] | None:
+    """A parser for chunks of JSON Lines whose rows are arrays of ``width`` numbers (None where pyarrow is not
+    installed): each line is made an object ``{"r": [...]}`` by one bytes replace and read as such; None for any
+    chunk that is not exactly that (a blank line or anything else makes invalid JSON, which the Python reader
+    then names)."""
+    parse = json_lines_parser("r", None, outcomes, width, {})
+    if parse is None:
+        return None
+
+    def arrays(data: bytes) -> tuple[NDArray[np.float64], None] | None:
+        if not data.endswith(b"\n") or b"\r" in data or b"#" in data:
+            return None
+        result = parse(b'{"r":' + data[:-1].replace(b"\n", b'}\n{"r":') + b"}\n")
+        return None if result is None else (result[0], None)
+
+    return arrays
+
+
 def _distribution(table: Any, field: str | None, names: list[str] | None, width: int) -> NDArray[np.float64] | None:
     """The distribution columns of a JSON Lines table as n x width float64 (None: ragged rows or nulls inside)."""
     import pyarrow as pa

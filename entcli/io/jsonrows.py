@@ -473,7 +473,7 @@ def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler
         start = 0
         parser: Any = None
         for text, line in itertools.chain(pending, chunks):
-            if parser is None and shape is not None and fast and isinstance(first, dict) and not roles.fill:
+            if parser is None and shape is not None and fast and isinstance(first, (dict, list)) and not roles.fill:
                 parser = _arrow_parser(shape, first, len(text)) if len(text) >= FAST_JSON_BYTES else None
             parsed = parser(text.encode()) if parser else None
             if parsed is not None:
@@ -504,12 +504,14 @@ def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler
 FAST_JSON_BYTES = 1 << 20
 
 
-def _arrow_parser(shape: RowShape, first: dict[str, Any], size: int) -> Any:
+def _arrow_parser(shape: RowShape, first: dict[str, Any] | list[Any], size: int) -> Any:
     """pyarrow's parser for chunks of rows shaped as ``first`` (False where it cannot read them exactly)."""
-    from entcli.io.arrow import json_lines_parser
+    from entcli.io.arrow import json_array_lines_parser, json_lines_parser
 
     layout = shape.layout
     assert layout is not None
+    if isinstance(first, list):  # rows that are arrays of numbers
+        return json_array_lines_parser(layout.width, layout.outcomes) or False
     types = {k: type(first.get(k)) for k in shape.extras}
     if any(t not in (str, int, float) for t in types.values()):
         return False

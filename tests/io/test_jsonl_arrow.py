@@ -21,7 +21,7 @@ from entcli.io.readers import open_source
 
 pytest.importorskip("pyarrow")
 
-SHAPES = ["field", "nested", "object", "labelled"]
+SHAPES = ["field", "nested", "object", "labelled", "array"]
 CORRUPTIONS = [None, "null", "bool", "string", "missing", "extra", "twice", "ragged", "blank", "comment", "crlf",
                "id number"]
 
@@ -38,6 +38,10 @@ def line(shape: str, i: int, p: list[float], corruption: str | None) -> str:
         values.append(0.0)
     names = ["cat", "dog", "bird", "fish"][: len(values)] + (["eel"] if len(values) > 4 else [])
     key: object = i if corruption == "id number" else f"r{i}"
+    if shape == "array":  # rows that are arrays of numbers: made objects by one replace, for pyarrow
+        text = json.dumps(values)
+        benign = {"blank": text + "\n", "comment": "# a comment\n" + text, "crlf": text + "\r"}
+        return benign.get(corruption or "", text)
     if shape == "field":
         row: dict[str, object] = {"id": key, "p": values}
     elif shape == "nested":
