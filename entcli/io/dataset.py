@@ -115,7 +115,8 @@ def _walk(path: str) -> list[str]:
         if seen > MAX_ENTRIES:
             raise InputError(f"{path}: more than {MAX_ENTRIES} entries below the directory",
                              "is it the right directory? narrow it with a glob, e.g. 'DIR/part-*.parquet'")
-        found += [os.path.join(root, name) for name in names if _data_file(name)]
+        # regular files only (a FIFO named part.csv would wait for a writer forever)
+        found += [p for name in names if _data_file(name) and os.path.isfile(p := os.path.join(root, name))]
     return found
 
 

@@ -110,6 +110,7 @@ def test_empty_and_mixed_datasets(cli, tmp_path) -> None:
 
 def test_dataset_parts_ignores_hidden_directories(tmp_path) -> None:
     write_parts(tmp_path, {"a.csv": "1\n", ".hidden/b.csv": "1\n", "_temporary/c.csv": "1\n"})
+    os.mkfifo(tmp_path / "fifo.csv")  # not a regular file: opening it would wait for a writer
     assert dataset_parts(str(tmp_path)) == [str(tmp_path / "a.csv")]
     assert dataset_parts(str(tmp_path / "a.csv")) is None
 
