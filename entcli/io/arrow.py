@@ -280,6 +280,10 @@ def columnar_source(path: str, roles: Roles
 #: (checked on millions of values, and by the tests); outside that, the notations differ (exponent
 #: thresholds, "1" vs "1.0"), and those values go through repr().
 _SAME_AS_REPR = (1e-4, 1e9)
+#: Below 1e-10 (down to the subnormals) both write the same exponent notation; in [1e-10, 1e-4) Arrow has repr's
+#: digits in another notation ("0.000015" for 1.5e-05, "1.5e-7" for 1.5e-07), so those go through repr. (Rewriting
+#: them with regular expressions in Arrow was tried: byte-identical, but five passes of RE2 cost what repr does.)
+_TINY = 1e-10
 
 
 def to_numpy(column: Any) -> NDArray[Any]:
@@ -341,13 +345,20 @@ def _float_texts(values: NDArray[np.float64]) -> Any:
     values = np.ascontiguousarray(values, dtype=np.float64)
     magnitude = np.abs(values)
     with np.errstate(invalid="ignore"):
-        other = ~((magnitude >= _SAME_AS_REPR[0]) & (magnitude < _SAME_AS_REPR[1]) & (values != np.floor(values)))
+        same = (magnitude >= _SAME_AS_REPR[0]) & (magnitude < _SAME_AS_REPR[1]) & (values != np.floor(values)) | \
+            (magnitude > 0) & (magnitude < _TINY)  # the tiny ones: the same exponent notation
+    other = ~same
     out = pc.cast(_numbers_array(values), pa.string())
     if other.any():
-        mask = pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(np.packbits(other,
-                                                                                            bitorder="little"))])
-        out = pc.replace_with_mask(out, mask, _strings(list(map(repr, values[other].tolist()))))
+        out = pc.replace_with_mask(out, _mask(other), _strings(list(map(repr, values[other].tolist()))))
     return out
+
+
+def _mask(mask: NDArray[np.bool_]) -> Any:
+    """A NumPy mask as an Arrow boolean array (through its bits: no pandas shim)."""
+    import pyarrow as pa
+
+    return pa.Array.from_buffers(pa.bool_(), len(mask), [None, pa.py_buffer(np.packbits(mask, bitorder="little"))])
 
 
 def number_lines(columns: list[NDArray[Any] | str], n: int, sep: str, inner: str | None = None) -> bytes | None:

@@ -107,6 +107,24 @@ def test_arrow_lines_are_byte_for_byte_the_repr_lines(case):
     assert number_lines([x], n, "\t").decode() == "".join(c + "\n" for c in format_numbers(x))
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(-12, -3).map(lambda e: 10.0 ** e) | st.floats(1e-11, 1e-3) |
+                st.sampled_from([1e-10, 1e-7, 1e-6, 1e-5, 1e-4, 5e-5, 9.999999999999999e-05, 1.0000000000000002e-06]),
+                min_size=1, max_size=50), st.booleans())
+def test_small_numbers_in_repr_notation(values, negative):
+    """|x| in [1e-10, 1e-4): Arrow writes repr's digits in other notations ("0.000015", "1.5e-7"); rewritten, they are
+    repr's, byte for byte (the range of probabilities of a distribution over a hundred outcomes and more)."""
+    pytest.importorskip("pyarrow")
+    from entcli.io.arrow import float_strings
+
+    x = -np.array(values) if negative else np.array(values)
+    assert float_strings(x) == [repr(float(v)) for v in x]
+    dense = 10 ** np.random.default_rng(len(values)).uniform(-11, -3, 20_000)
+    assert float_strings(dense) == [repr(float(v)) for v in dense]
+    tiny = np.concatenate([10 ** np.random.default_rng(1).uniform(-323, -10, 20_000), [5e-324, 2.2e-308]])
+    assert float_strings(tiny) == [repr(float(v)) for v in tiny]  # below 1e-10: Arrow's own text is repr's
+
+
 def test_arrow_lines_decline_what_they_cannot_write():
     pytest.importorskip("pyarrow")
     from entcli.io.arrow import number_lines
