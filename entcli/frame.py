@@ -95,16 +95,17 @@ def _flags(options: dict[str, Any]) -> list[str]:
     return words
 
 
-def _source(value: Any, registered: dict[str, str], label: str) -> str:
-    """The SRC word of an input: numbers as a comma list, a column name as it is, a table registered (and named
-    ``label`` in messages)."""
+def _source(value: Any, table: Any, registered: dict[str, str], label: str) -> str:
+    """The SRC word of an input: numbers as a comma list, a column name as it is, its ``table`` (``value`` as
+    Arrow) registered and named ``label`` in messages."""
     from entcli.io.arrow import TABLE_PREFIX, TABLES
 
     if isinstance(value, str):
         return value
     if isinstance(value, (list, tuple)) and all(isinstance(v, (int, float)) for v in value):
         return ",".join(map(repr, map(float, value)))
-    table, _ = _table(value)
+    if table is None:
+        table, _ = _table(value)  # raises the TypeError for what is neither
     if table.num_rows == 0:
         table = _stand_in(table)
     name = f"{TABLE_PREFIX}{next(_NAMES)}.arrow"  # no key is the start of another
@@ -133,19 +134,17 @@ def run(command: str, data: Any = None, *, sources: dict[str, Any] | None = None
     from entcli.cli.messages import KEPT
     from entcli.io.arrow import TABLES
 
+    inputs = ([("-i", "data", data)] if data is not None else []) + \
+        [("--" + name.replace("_", "-"), name, value) for name, value in (sources or {}).items()]
+    # Each table converted to Arrow once (a pandas frame is copied by the conversion).
+    tables = {label: _table(value) for _, label, value in inputs if not isinstance(value, (str, list, tuple))}
+    empty = any(table.num_rows == 0 for table, _ in tables.values())
+    kind = next((kind for _, kind in tables.values()), "arrow")
     registered: dict[str, str] = {}
-    empty = any(_table(v)[0].num_rows == 0 for v in [data, *(sources or {}).values()]
-                if v is not None and not isinstance(v, (str, list, tuple)))
-    kinds: list[str] = []
     argv = [command]
     try:
-        if data is not None:
-            kinds.append(_table(data)[1])
-            argv += ["-i", _source(data, registered, "data"), "--input-format", "arrow"]
-        for name, value in (sources or {}).items():
-            if not isinstance(value, (str, list, tuple)):
-                kinds.append(_table(value)[1])
-            argv += ["--" + name.replace("_", "-"), _source(value, registered, name)]
+        for flag, label, value in inputs:
+            argv += [flag, _source(value, tables[label][0] if label in tables else None, registered, label)]
         argv += _flags(options)
         collector = Collector("csv")
         messages: list[str] = []
@@ -166,9 +165,9 @@ def run(command: str, data: Any = None, *, sources: dict[str, Any] | None = None
         if collector.error is not None or not collector.blocks:
             raise EntcliError("the table has no rows, and its columns do not make a row the command takes",
                               "give a table with rows")
-        return _give_back(_results(collector).slice(0, 0), kinds[0] if kinds else "arrow")
+        return _give_back(_results(collector).slice(0, 0), kind)
     _raise_for(collector, code, messages)
-    return _give_back(_results(collector), kinds[0] if kinds else "arrow")
+    return _give_back(_results(collector), kind)
 
 
 def _raise_for(collector: Any, code: int, messages: list[str]) -> None:
@@ -179,10 +178,9 @@ def _raise_for(collector: Any, code: int, messages: list[str]) -> None:
         if not message.startswith(("error: ", "hint: ")):
             warnings.warn(message, EntcliWarning, stacklevel=3)
     if collector.error is not None:
-        message, hint, exit_code = collector.error
-        error = EntcliError(message, hint)
-        error.exit_code = ExitCode(exit_code)
-        raise error
+        from entcli.cli.distributed import error_of
+
+        raise error_of(collector.error)
     if code not in (ExitCode.OK, ExitCode.CHECK_FAILED) or errors:
         raise EntcliError(errors[0] if errors else f"the command ended with exit code {code}",
                           hints[0] if hints else None)

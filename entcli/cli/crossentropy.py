@@ -153,7 +153,9 @@ def _reduced(losses: Iterator[tuple[Losses, Block]], s: XentSettings, units: Uni
             yield columns(result), rows
         else:
             totals.add(result)
-    if s.reduction == "none" or engine.in_partition():
+    from entcli.cli.distributed import in_partition
+
+    if s.reduction == "none" or in_partition():
         return
 
     def batch() -> Columns:

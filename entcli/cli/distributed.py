@@ -140,7 +140,6 @@ class Partition(Collector):
         return dataset_source(path, [data.parts[self.index]], open_part, expected=(data.names, data.keys),
                               counts=counts)
 
-
     def whole(self, path: str, source: Source) -> Source:
         """A file that is not one of the datasets, read whole by the task: one row (a reference, weights), since
         more rows would be paired by position with the partition's."""
@@ -195,14 +194,35 @@ class Plan:
     #: what the tasks kept for this process, the first partition's of each (in partition order)
     extras: dict[str, Any] = field(default_factory=dict)
 
-    def add(self, path: str, parts: list[str], first: Source) -> None:
-        """Register the dataset ``path`` (its first partition opened as ``first``); every dataset of a run has
-        the same number of partitions (partition k of each go together)."""
-        for other in self.datasets.values():
+    @property
+    def address(self) -> str | None:
+        """The scheduler's address: --scheduler, else DASK_SCHEDULER_ADDRESS; None for a local cluster."""
+        return self.scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+
+    def open(self, path: str, open_part: Callable[[str], Source]) -> Source | None:
+        """The input ``path`` as this process sees it in a distributed run: a dataset is registered and opens as
+        a source with no rows (its first partition's names and keys: the tasks read it); None for any other input
+        (read here as always). stdin cannot be sent to the tasks: an error."""
+        from entcli.io.dataset import dataset_parts, empty_like, first_rows, no_rows
+
+        if path == "-":
+            raise InputError("--engine dask reads datasets, not stdin", "give -i DIR, a glob or a URL")
+        parts = dataset_parts(path)
+        if parts is None:
+            return None
+        found = first_rows(parts, open_part)
+        if found is None:
+            raise no_rows(path, parts)
+        first = found[1]
+        for other in self.datasets.values():  # partition k of each dataset go together
             if len(other.parts) != len(parts):
                 raise InputError(f"--engine dask: {path} has {len(parts)} partition(s), {other.path} "
                                  f"{len(other.parts)}", "datasets paired row by row are partitioned alike")
         self.datasets[path] = Dataset(path, parts, first.names, list(first.keys))
+        source = empty_like(first, name=path)
+        source.notes.insert(0, f"dataset: {len(parts)} partition(s), from {parts[0]} to {parts[-1]}; --engine dask: "
+                               f"a task each on {self.address or 'a local cluster'}, results written here in order")
+        return source
 
     def prime(self, run: Run, local: Iterator[tuple[Columns, Block]]) -> Iterator[tuple[Columns, Block]]:
         """The results to write: ``local`` (the command run here) is started, which opens its inputs (a command
@@ -246,9 +266,7 @@ class Plan:
         order with ``add``; their messages repeated, a task's error raised."""
         total: Any = None
         for result in self.outcomes("plain"):
-            if result.stderr:
-                sys.stderr.write(result.stderr)
-                sys.stderr.flush()
+            _retell(result)
             _stop_at(result)
             value = result.extras.get(key)
             if value is not None:
@@ -285,7 +303,7 @@ class Plan:
         except ImportError:
             raise MissingExtraError("distributed", "dask", "--engine dask") from None
         distributed: Any = module  # untyped calls
-        address = self.scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+        address = self.address
         if address is not None:
             started: list[Any] = []
 
@@ -346,15 +364,29 @@ def _result(future: Any, datasets: dict[str, Dataset], k: int) -> PartResult:
             from None
 
 
+def error_of(kept: tuple[str, str | None, int]) -> EntcliError:
+    """The error a collected run kept (message, hint, exit code), to raise again."""
+    from entcli.errors import ExitCode
+
+    message, hint, code = kept
+    error = EntcliError(message, hint)
+    error.exit_code = ExitCode(code)
+    return error
+
+
 def _stop_at(result: PartResult) -> None:
     """Raise the error that stopped a task (its messages are out already), as this process would have."""
     if result.error is not None:
-        message, hint, code = result.error
-        error = EntcliError(message, hint)
-        error.exit_code = code  # type: ignore[assignment]
-        raise error
+        raise error_of(result.error)
     if result.code not in (0, 1):
         raise Stop(result.code)
+
+
+def _retell(result: PartResult) -> None:
+    """Repeat a task's messages on this process's stderr."""
+    if result.stderr:
+        sys.stderr.write(result.stderr)
+        sys.stderr.flush()
 
 
 @contextlib.contextmanager
@@ -376,9 +408,7 @@ def _merge(run: Run, result: PartResult, shift: int) -> None:
 
     from entcli.cli.engine import RowTally
 
-    if result.stderr:
-        sys.stderr.write(result.stderr)
-        sys.stderr.flush()
+    _retell(result)
     run.skipped += result.skipped
     for what, tally in result.failed.items():
         mine = run.failed.setdefault(what, RowTally())

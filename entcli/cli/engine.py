@@ -777,7 +777,7 @@ def gathered(key: str, value: T | None) -> T | None:
     """What a command keeps beside its results (simulate: the first row's history): ``value`` itself; in a task of
     a distributed run it is sent to the client (and None is returned: the task draws nothing); in the client, the
     first partition's that has one."""
-    from entcli.cli.distributed import current_collector, current_plan
+    from entcli.cli.distributed import current_collector, current_plan, in_partition
 
     collector, plan = current_collector(), current_plan()
     if in_partition() and collector is not None:
@@ -793,7 +793,7 @@ def summed(key: str, value: T, add: Callable[[T, T], T]) -> T | None:
     """A command's own tally (drift's counts): ``value`` itself; in a task of a distributed run it is sent to the
     client (and None is returned: the task has nothing more to do); in the client, every partition's added up in
     partition order with ``add``."""
-    from entcli.cli.distributed import current_collector, current_plan
+    from entcli.cli.distributed import current_collector, current_plan, in_partition
 
     collector, plan = current_collector(), current_plan()
     if in_partition() and collector is not None:
@@ -802,13 +802,6 @@ def summed(key: str, value: T, add: Callable[[T, T], T]) -> T | None:
     if plan is not None and plan.datasets:
         return plan.fold(key, add)  # type: ignore[no-any-return]
     return value
-
-
-def in_partition() -> bool:
-    """Whether this run is a task of a distributed run (one partition of its datasets)."""
-    from entcli.cli.distributed import in_partition as partition
-
-    return partition()
 
 
 def batch_row(make: Callable[[], Columns]) -> Iterator[tuple[Columns, Block]]:

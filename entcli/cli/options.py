@@ -203,23 +203,10 @@ class Files(Group):
             return collector.open(path, opened)
         if path == "-" and self.env.stdin is None:
             raise InputError("stdin is closed", "give a file with -i, or values")
-        if plan is not None:
-            from entcli.io.dataset import dataset_parts, empty_like, first_rows, no_rows
-
-            parts = dataset_parts(path)
-            if parts is not None:  # read by the tasks; here only its first partition's names and keys
-                found = first_rows(parts, opened)
-                if found is None:
-                    raise no_rows(path, parts)
-                first = found[1]
-                plan.add(path, parts, first)
-                source = empty_like(first, name=path)
-                where = plan.scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or "a local cluster"
-                source.notes.insert(0, f"dataset: {len(parts)} partition(s), from {parts[0]} to {parts[-1]}; "
-                                       f"--engine dask: a task each on {where}, results written here in order")
-                return source
-            if path == "-":
-                raise InputError("--engine dask reads datasets, not stdin", "give -i DIR, a glob or a URL")
+        if plan is not None:  # a distributed run: a dataset is read by the tasks
+            remote = plan.open(path, opened)
+            if remote is not None:
+                return remote
         return opened(path)
 
     def open_src(self, src: str, label: str) -> Source:

@@ -62,7 +62,8 @@ def json_lines_parser(field: str | None, names: list[str] | None, outcomes: tupl
     the object's own number-valued ``names``; ``extras`` the top-level fields read as they are (str, int, float).
     It returns the outcomes in ``outcomes`` order and the extras as Python objects, or None for any chunk that is not
     exactly that (a missing or extra name, a null, a string or a bool among the numbers, a key twice, a ragged row,
-    blank or comment lines): the Python reader then reads it, and names what is wrong."""
+    blank or comment lines): the Python reader then reads it, and names what is wrong. The chunks are UTF-8
+    already checked (text the reader decoded)."""
     try:
         import pyarrow as pa
         import pyarrow.json as pajson
@@ -87,9 +88,8 @@ def json_lines_parser(field: str | None, names: list[str] | None, outcomes: tupl
         if b"\n\n" in data or data.startswith((b"\n", b"#")) or b"\n#" in data or b"\r" in data:
             return None  # blank or comment lines: the rows' line numbers are the Python reader's to count
         try:
-            data.decode("utf-8")
             table = pajson.read_json(pa.BufferReader(data), parse_options=options)
-        except (pa.ArrowInvalid, UnicodeDecodeError):
+        except pa.ArrowInvalid:
             return None
         if any(column.null_count for column in table.columns):
             return None

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 from entcli.errors import InputError, MissingExtraError, NoRows
-from entcli.io.blocks import Block, Source, iter_blocks
+from entcli.io.blocks import Block, Bytes, Source, iter_blocks
 from entcli.io.formats import EXTENSIONS
 
 #: A path with one of these characters is a glob when no file has that exact name.
@@ -161,8 +161,9 @@ def aligned_part(part: Source, names: list[str] | None, keys: list[str], dataset
         from entcli.io.roles import listed
 
         theirs = part.names or []
-        extra = [n for n in theirs if n not in set(names)]
-        missing = [n for n in names if n not in set(theirs)]
+        ours, own = set(names), set(theirs)
+        extra = [n for n in theirs if n not in ours]
+        missing = [n for n in names if n not in own]
         detail = "; ".join(s for s in (f"its own: {listed(extra, quote=True)}" if extra else "",
                                        f"missing: {listed(missing, quote=True)}" if missing else "") if s)
         raise InputError(f"{dataset}: partition {part.name} names other outcomes than the first partition"
@@ -204,25 +205,20 @@ def dataset_source(path: str, parts: list[str], open_part: Opener,
         counts += [0] * skip
     if expected is not None:
         first = aligned_part(first, expected[0], expected[1], path)
-    from entcli.io.blocks import Bytes
-
     counted = Bytes(0, None)
 
     def blocks() -> Iterator[Block]:
         base = done = 0  # rows and bytes of the partitions before this one
         width: int | None = None  # of the rows of the first partition (partitions without names: by position)
         for k, name in enumerate(parts[skip:]):
-            try:
-                opened = first if k == 0 else with_rows(name, open_part)
-            except NoRows:
-                opened = None
+            opened = first if k == 0 else with_rows(name, open_part)
             if opened is None:
                 if counts is not None:
                     counts.append(0)
                 continue
             part = opened if k == 0 else aligned_part(opened, first.names, first.keys, path)
             end = 0
-            for block in _rows_of(part):
+            for block in part.blocks:  # read through iter_blocks by with_rows
                 width = block.values.shape[1] if width is None else width
                 if block.values.shape[1] != width:
                     raise InputError(f"{path}: partition {name} has rows of {block.values.shape[1]} values, the "
@@ -256,13 +252,13 @@ def no_rows(path: str, parts: list[str]) -> NoRows:
 
 
 def with_rows(name: str, open_part: Opener) -> Source | None:
-    """The partition ``name`` opened, its first block read (a header alone settles no key columns: only a row
-    does), or None when it has no rows."""
+    """The partition ``name`` opened and its first block read (a header alone settles no key columns: only a row
+    does), its blocks read through :func:`iter_blocks`; None when it has no rows (an empty file, a header alone)."""
     import itertools
 
-    source = open_part(name)
-    blocks = iter_blocks(source)
     try:
+        source = open_part(name)
+        blocks = iter_blocks(source)
         first = next(blocks)
     except (NoRows, StopIteration):
         return None
@@ -273,21 +269,10 @@ def with_rows(name: str, open_part: Opener) -> Source | None:
 def first_rows(parts: list[str], open_part: Opener) -> tuple[int, Source] | None:
     """The first partition with rows to read (its index and source), skipping empty ones; None if none."""
     for k, name in enumerate(parts):
-        try:
-            source = with_rows(name, open_part)
-        except NoRows:
-            continue
+        source = with_rows(name, open_part)
         if source is not None:
             return k, source
     return None
-
-
-def _rows_of(part: Source) -> Iterator[Block]:
-    """The blocks of a partition; one with a header and no rows has none (not an error)."""
-    try:
-        yield from iter_blocks(part)
-    except NoRows:
-        return
 
 
 def empty_like(source: Source, name: str | None = None) -> Source:

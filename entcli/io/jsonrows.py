@@ -473,8 +473,8 @@ def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler
         start = 0
         parser: Any = None
         for text, line in itertools.chain(pending, chunks):
-            if parser is None and shape is not None and fast and isinstance(first, (dict, list)) and not roles.fill:
-                parser = _arrow_parser(shape, first, len(text)) if len(text) >= FAST_JSON_BYTES else None
+            if parser is None and shape is not None and fast and not roles.fill and len(text) >= FAST_JSON_BYTES:
+                parser = _arrow_parser(shape, first)  # type: ignore[arg-type]  # a row RowShape took: dict or list
             parsed = parser(text.encode()) if parser else None
             if parsed is not None:
                 values, fields = parsed
@@ -504,7 +504,7 @@ def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler
 FAST_JSON_BYTES = 1 << 20
 
 
-def _arrow_parser(shape: RowShape, first: dict[str, Any] | list[Any], size: int) -> Any:
+def _arrow_parser(shape: RowShape, first: dict[str, Any] | list[Any]) -> Any:
     """pyarrow's parser for chunks of rows shaped as ``first`` (False where it cannot read them exactly)."""
     from entcli.io.arrow import json_array_lines_parser, json_lines_parser
 
