@@ -276,14 +276,15 @@ def columnar_source(path: str, roles: Roles
     return layout, arrays()
 
 
-#: Arrow's shortest float formatting agrees with Python's repr() for non-integral |x| in [1e-4, 1e9)
-#: (checked on millions of values, and by the tests); outside that, the notations differ (exponent
-#: thresholds, "1" vs "1.0"), and those values go through repr().
+#: Arrow's shortest float formatting (``cast`` to string) writes repr()'s digits for every float64; the notation is
+#: repr's for non-integral |x| in [1e-4, 1e9), for 0 < |x| < 1e-9, nan and inf (checked on millions of values, and by
+#: the tests). Elsewhere it differs in ways rewritten here by Arrow's string kernels, never float by float:
+#: whole numbers below 1e9 ("1" for 1.0: a ".0" appended), |x| in [1e-9, 1e-6) ("1.5e-7" for 1.5e-07: the exponent
+#: padded) and in [1e-6, 1e-4) ("0.000015" for 1.5e-05: the digits moved into exponent notation). Only what is left
+#: (|x| >= 1e9, whole or not: Arrow switches notation by digit count there) goes through repr.
 _SAME_AS_REPR = (1e-4, 1e9)
-#: Below 1e-10 (down to the subnormals) both write the same exponent notation; in [1e-10, 1e-4) Arrow has repr's
-#: digits in another notation ("0.000015" for 1.5e-05, "1.5e-7" for 1.5e-07), so those go through repr. (Rewriting
-#: them with regular expressions in Arrow was tried: byte-identical, but five passes of RE2 cost what repr does.)
-_TINY = 1e-10
+_PADDED = (1e-9, 1e-6)  # Arrow: "d.ddde-N" with one exponent digit; repr: "d.ddde-0N"
+_DECIMAL = (1e-6, 1e-4)  # Arrow: "0.0000ddd" (exponent -5) or "0.00000ddd" (-6); repr: "d.ddde-05" / "d.ddde-06"
 
 
 def to_numpy(column: Any) -> NDArray[Any]:
@@ -337,21 +338,68 @@ def _constant(text: str, n: int) -> Any:
 
 
 def _float_texts(values: NDArray[np.float64]) -> Any:
-    """repr() of every float64 of a 1-D array, as an Arrow string array: Arrow's shortest formatting where it is
-    the same as repr (:data:`_SAME_AS_REPR`, not a whole number), repr for the rest."""
+    """repr() of every float64 of a 1-D array, as an Arrow string array: Arrow's shortest formatting, its notation
+    made repr's where they differ (see :data:`_SAME_AS_REPR`); repr itself only for |x| >= 1e9."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     values = np.ascontiguousarray(values, dtype=np.float64)
     magnitude = np.abs(values)
     with np.errstate(invalid="ignore"):
-        same = (magnitude >= _SAME_AS_REPR[0]) & (magnitude < _SAME_AS_REPR[1]) & (values != np.floor(values)) | \
-            (magnitude > 0) & (magnitude < _TINY)  # the tiny ones: the same exponent notation
-    other = ~same
+        whole = (magnitude < _SAME_AS_REPR[1]) & (values == np.floor(values))
+        padded = (magnitude >= _PADDED[0]) & (magnitude < _PADDED[1])
+        decimal = (magnitude >= _DECIMAL[0]) & (magnitude < _DECIMAL[1])
+        other = (magnitude >= _SAME_AS_REPR[1]) & np.isfinite(values)
     out = pc.cast(_numbers_array(values), pa.string())
+    # Each rewrite starts from the texts already cast (filtered out: a copy of bytes, no second formatting).
+    if whole.any():
+        texts = pc.filter(out, _mask(whole))
+        n = len(texts)
+        out = pc.replace_with_mask(out, _mask(whole),
+                                   pc.binary_join_element_wise(texts, _constant(".0", n), _constant("", n)))
+    if padded.any():
+        texts = pc.filter(out, _mask(padded))
+        out = pc.replace_with_mask(out, _mask(padded), pc.replace_substring(texts, pattern="e-", replacement="e-0"))
+    if decimal.any():
+        out = pc.replace_with_mask(out, _mask(decimal), _exponent_notation(pc.filter(out, _mask(decimal)),
+                                                                            values[decimal]))
     if other.any():
         out = pc.replace_with_mask(out, _mask(other), _strings(list(map(repr, values[other].tolist()))))
     return out
+
+
+def _exponent_notation(texts: Any, values: NDArray[np.float64]) -> Any:
+    """repr() of floats with 1e-6 <= |x| < 1e-4 ("1.5e-05") from Arrow's ``texts`` of them ("0.000015"): the
+    significant digits D (the text without its sign, leading "0." and zeros) become D[0] + "." + D[1:] + "e-0N"
+    (no "." for one digit), N = 5 at and above 1e-5, else 6, after the sign."""
+    import pyarrow.compute as pc
+
+    digits = pc.utf8_ltrim(texts, characters="-0.")
+    many = to_numpy(pc.utf8_length(digits)) > 1
+    n = len(values)
+    return pc.binary_join_element_wise(
+        _choice(values < 0, "-", ""), pc.utf8_slice_codeunits(digits, 0, 1), _choice(many, ".", ""),
+        pc.utf8_slice_codeunits(digits, 1, 64), _choice(np.abs(values) >= 1e-5, "e-05", "e-06"), _constant("", n))
+
+
+def _choice(mask: NDArray[np.bool_], yes: str, no: str) -> Any:
+    """An Arrow string array holding ASCII ``yes`` where ``mask`` is true and ``no`` elsewhere (from buffers)."""
+    import pyarrow as pa
+
+    n, width = len(mask), max(len(yes), len(no))
+    lengths = np.where(mask, len(yes), len(no))
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    table = np.frombuffer((yes.ljust(width) + no.ljust(width)).encode("ascii"), dtype=np.uint8).reshape(2, width)
+    data = table[np.where(mask, 0, 1)][np.arange(width) < lengths[:, None]]
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data.tobytes())])
+
+
+def _column_slice(texts: Any, index: int, n: int) -> Any:
+    """Column ``index`` of ``n`` rows of a block's texts formatted at once (an empty column for an empty block)."""
+    import pyarrow as pa
+
+    return texts.slice(index * n, n) if texts is not None else pa.array([], type=pa.string())
 
 
 def _mask(mask: NDArray[np.bool_]) -> Any:
@@ -370,19 +418,34 @@ def number_lines(columns: list[NDArray[Any] | str], n: int, sep: str, inner: str
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    parts: list[Any] = []
+    # Every float of the block is formatted by one call (a call per column costs ~15 kernel launches: for blocks of
+    # a few thousand rows x 100 columns that overhead was most of the time), then sliced into columns (no copy).
+    plan: list[tuple[str, Any]] = []  # ("text", array) | ("floats"/"ints", (start, width, joined by inner))
+    floats: list[NDArray[Any]] = []
+    ints: list[NDArray[Any]] = []
     for col in columns:
         if isinstance(col, str):
             if not col.isascii() or any(c in col for c in ',\t"\n\r'):
                 return None
-            parts.append(_constant(col, n))
+            plan.append(("text", _constant(col, n)))
             continue
         if col.ndim > 2 or col.dtype.kind not in "fiu":
             return None
-        flat = [col] if col.ndim == 1 else [col[:, j] for j in range(col.shape[1])]
-        texts = [_float_texts(c) if c.dtype.kind == "f" else pc.cast(_numbers_array(c), pa.string()) for c in flat]
-        if col.ndim == 2 and inner is not None:
-            parts.append(pc.binary_join_element_wise(*texts, _constant(inner, n)) if len(texts) > 1 else texts[0])
+        pool = floats if col.dtype.kind == "f" else ints
+        width = 1 if col.ndim == 1 else col.shape[1]
+        plan.append(("floats" if pool is floats else "ints", (len(pool), width, col.ndim == 2 and inner is not None)))
+        pool.extend([col] if col.ndim == 1 else [col[:, j] for j in range(width)])
+    float_texts = _float_texts(np.concatenate(floats)) if floats and n else None
+    int_texts = pc.cast(_numbers_array(np.concatenate(ints)), pa.string()) if ints and n else None
+    parts: list[Any] = []
+    for kind, item in plan:
+        if kind == "text":
+            parts.append(item)
+            continue
+        start, width, joined = item
+        texts = [_column_slice(float_texts if kind == "floats" else int_texts, start + j, n) for j in range(width)]
+        if joined:
+            parts.append(pc.binary_join_element_wise(*texts, _constant(inner or "", n)) if width > 1 else texts[0])
         else:
             parts.extend(texts)
     if not parts:

@@ -125,6 +125,27 @@ def test_small_numbers_in_repr_notation(values, negative):
     assert float_strings(tiny) == [repr(float(v)) for v in tiny]  # below 1e-10: Arrow's own text is repr's
 
 
+def test_repr_is_left_only_for_numbers_from_1e9_on(monkeypatch):
+    """Issue 20: every float below 1e9 in magnitude (whole numbers, [1e-9, 1e-4), 0, -0.0) is formatted by Arrow and
+    rewritten by its string kernels; Python's repr formats only |x| >= 1e9 (rare in results), so a block of
+    probabilities costs no Python call per number. Each rewritten range is checked against repr here too."""
+    pytest.importorskip("pyarrow")
+    from entcli.io import arrow
+
+    rng = np.random.default_rng(5)
+    values = np.concatenate([10 ** rng.uniform(-10, 9, 50_000), -(10 ** rng.uniform(-10, 9, 50_000)),
+                             rng.integers(-10**9 + 1, 10**9, 5_000).astype(float), [0.0, -0.0, 1e-9, 1e-6, 1e-5]])
+    values = values[np.abs(values) < 1e9]
+    seen: list[int] = []
+    real = arrow._strings
+    monkeypatch.setattr(arrow, "_strings", lambda texts: seen.append(len(texts)) or real(texts))
+    assert arrow.float_strings(values) == [repr(v) for v in values.tolist()]
+    assert seen == []
+    big = np.array([1e9, -3e12, 1.5e300, 123456789012.5])
+    assert arrow.float_strings(big) == [repr(v) for v in big.tolist()]
+    assert seen == [4]
+
+
 def test_arrow_lines_decline_what_they_cannot_write():
     pytest.importorskip("pyarrow")
     from entcli.io.arrow import number_lines
