@@ -10,6 +10,7 @@ messages. The command line turns the fast path off with ``ENTCLI_READER=numpy`` 
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -284,7 +285,9 @@ def columnar_source(path: str, roles: Roles
 #: (|x| >= 1e9, whole or not: Arrow switches notation by digit count there) goes through repr.
 _SAME_AS_REPR = (1e-4, 1e9)
 _PADDED = (1e-9, 1e-6)  # Arrow: "d.ddde-N" with one exponent digit; repr: "d.ddde-0N"
-_DECIMAL = (1e-6, 1e-4)  # Arrow: "0.0000ddd" (exponent -5) or "0.00000ddd" (-6); repr: "d.ddde-05" / "d.ddde-06"
+_DECIMAL = (1e-6, 1e-5, 1e-4)  # Arrow: "0.00000ddd" below 1e-5, "0.0000ddd" above; repr: "d.ddde-06" / "d.ddde-05"
+#: The groups of :func:`_float_texts`: each is cast in one piece and rewritten as a whole.
+_AS_IS, _WHOLE, _PAD, _REPR = 0, 1, 2, 7  # and 3-6: [1e-6, 1e-4) by sign and exponent (see _decimal_group)
 
 
 def to_numpy(column: Any) -> NDArray[Any]:
@@ -339,60 +342,85 @@ def _constant(text: str, n: int) -> Any:
 
 def _float_texts(values: NDArray[np.float64]) -> Any:
     """repr() of every float64 of a 1-D array, as an Arrow string array: Arrow's shortest formatting, its notation
-    made repr's where they differ (see :data:`_SAME_AS_REPR`); repr itself only for |x| >= 1e9."""
+    made repr's where they differ (see :data:`_SAME_AS_REPR`); repr itself only for |x| >= 1e9.
+
+    The values are put in order of their group (a stable sort of a small label: O(n)), cast at once, each group's
+    slice rewritten by a few whole-array kernels, and the texts put back in the values' order by one ``take``."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     values = np.ascontiguousarray(values, dtype=np.float64)
+    n = len(values)
     magnitude = np.abs(values)
+    label = np.zeros(n, dtype=np.uint8)
     with np.errstate(invalid="ignore"):
-        whole = (magnitude < _SAME_AS_REPR[1]) & (values == np.floor(values))
-        padded = (magnitude >= _PADDED[0]) & (magnitude < _PADDED[1])
-        decimal = (magnitude >= _DECIMAL[0]) & (magnitude < _DECIMAL[1])
-        other = (magnitude >= _SAME_AS_REPR[1]) & np.isfinite(values)
-    out = pc.cast(_numbers_array(values), pa.string())
-    # Each rewrite starts from the texts already cast (filtered out: a copy of bytes, no second formatting).
-    if whole.any():
-        texts = pc.filter(out, _mask(whole))
-        n = len(texts)
-        out = pc.replace_with_mask(out, _mask(whole),
-                                   pc.binary_join_element_wise(texts, _constant(".0", n), _constant("", n)))
-    if padded.any():
-        texts = pc.filter(out, _mask(padded))
-        out = pc.replace_with_mask(out, _mask(padded), pc.replace_substring(texts, pattern="e-", replacement="e-0"))
-    if decimal.any():
-        out = pc.replace_with_mask(out, _mask(decimal), _exponent_notation(pc.filter(out, _mask(decimal)),
-                                                                            values[decimal]))
-    if other.any():
-        out = pc.replace_with_mask(out, _mask(other), _strings(list(map(repr, values[other].tolist()))))
-    return out
+        label[(magnitude < _SAME_AS_REPR[1]) & (values == np.floor(values))] = _WHOLE
+        label[(magnitude >= _PADDED[0]) & (magnitude < _PADDED[1])] = _PAD
+        decimal = (magnitude >= _DECIMAL[0]) & (magnitude < _DECIMAL[2])
+        label[decimal] = 3 + (magnitude[decimal] < _DECIMAL[1]) + 2 * (values[decimal] < 0)
+        label[(magnitude >= _SAME_AS_REPR[1]) & np.isfinite(values)] = _REPR
+    if not label.any():
+        return pc.cast(_numbers_array(values), pa.string())
+    order = np.argsort(label, kind="stable")
+    grouped = values[order]
+    texts = pc.cast(_numbers_array(grouped), pa.string())
+    pieces, start = [], 0
+    for group, k in enumerate(np.bincount(label, minlength=8).tolist()):
+        if not k:
+            continue
+        piece = texts.slice(start, k)
+        if group == _WHOLE:
+            piece = pc.binary_join_element_wise(piece, _constant(".0", k), _constant("", k))
+        elif group == _PAD:
+            piece = pc.replace_substring(piece, pattern="e-", replacement="e-0")
+        elif group == _REPR:
+            piece = _strings(list(map(repr, grouped[start:start + k].tolist())))
+        elif group != _AS_IS:
+            piece = _decimal_group(piece, negative=group >= 5, exponent=6 if group in (4, 6) else 5)
+        pieces.append(piece)
+        start += k
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(n)
+    return pc.take(pa.concat_arrays(pieces), _numbers_array(inverse))
 
 
-def _exponent_notation(texts: Any, values: NDArray[np.float64]) -> Any:
-    """repr() of floats with 1e-6 <= |x| < 1e-4 ("1.5e-05") from Arrow's ``texts`` of them ("0.000015"): the
-    significant digits D (the text without its sign, leading "0." and zeros) become D[0] + "." + D[1:] + "e-0N"
-    (no "." for one digit), N = 5 at and above 1e-5, else 6, after the sign."""
+def _decimal_group(texts: Any, negative: bool, exponent: int) -> Any:
+    """repr() of floats of one sign in [1e-5, 1e-4) (``exponent`` 5) or [1e-6, 1e-5) (6), from Arrow's texts of
+    them: "0.000015" -> "1.5e-05". The significant digits D follow a fixed prefix ("-"?, "0.", the zeros) and end
+    in a non-zero digit; D[0] + "." + D[1:] (no "." for one digit) + "e-0N", after the sign."""
     import pyarrow.compute as pc
 
-    digits = pc.utf8_ltrim(texts, characters="-0.")
-    many = to_numpy(pc.utf8_length(digits)) > 1
-    n = len(values)
-    return pc.binary_join_element_wise(
-        _choice(values < 0, "-", ""), pc.utf8_slice_codeunits(digits, 0, 1), _choice(many, ".", ""),
-        pc.utf8_slice_codeunits(digits, 1, 64), _choice(np.abs(values) >= 1e-5, "e-05", "e-06"), _constant("", n))
+    k = len(texts)
+    digits = pc.utf8_slice_codeunits(texts, negative + 1 + exponent, 1 << 10)
+    digits = pc.utf8_rtrim(pc.utf8_replace_slice(digits, 1, 1, "."), characters=".")  # "1." (one digit) -> "1"
+    return pc.binary_join_element_wise(_constant("-" if negative else "", k), digits, _constant(f"e-0{exponent}", k),
+                                       _constant("", k))
 
 
-def _choice(mask: NDArray[np.bool_], yes: str, no: str) -> Any:
-    """An Arrow string array holding ASCII ``yes`` where ``mask`` is true and ``no`` elsewhere (from buffers)."""
+#: From this many numbers on, a block's floats are formatted in two halves at once (Arrow's kernels release the GIL).
+PARALLEL_FORMAT_SIZE = 1 << 16
+
+
+def _float_texts_parallel(values: NDArray[np.float64]) -> Any:
+    """:func:`_float_texts` of a big block in two halves, the second in a thread: formatting is most of a batch
+    run's time where many numbers are written (softmax, normalize, simulate), and this way both cores do it. The
+    thread is kept for the run (a new one per block would make its allocator start afresh each time)."""
     import pyarrow as pa
 
-    n, width = len(mask), max(len(yes), len(no))
-    lengths = np.where(mask, len(yes), len(no))
-    offsets = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(lengths, out=offsets[1:])
-    table = np.frombuffer((yes.ljust(width) + no.ljust(width)).encode("ascii"), dtype=np.uint8).reshape(2, width)
-    data = table[np.where(mask, 0, 1)][np.arange(width) < lengths[:, None]]
-    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data.tobytes())])
+    if len(values) < PARALLEL_FORMAT_SIZE:
+        return _float_texts(values)
+    half = len(values) // 2
+    second = _formatter().submit(_float_texts, values[half:])
+    first = _float_texts(values[:half])
+    return pa.concat_arrays([first, second.result()])
+
+
+@functools.cache
+def _formatter() -> Any:
+    """The thread that formats the second half of big blocks (made once; it holds up no exit)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(1, thread_name_prefix="entcli-format")
 
 
 def _column_slice(texts: Any, index: int, n: int) -> Any:
@@ -435,7 +463,7 @@ def number_lines(columns: list[NDArray[Any] | str], n: int, sep: str, inner: str
         width = 1 if col.ndim == 1 else col.shape[1]
         plan.append(("floats" if pool is floats else "ints", (len(pool), width, col.ndim == 2 and inner is not None)))
         pool.extend([col] if col.ndim == 1 else [col[:, j] for j in range(width)])
-    float_texts = _float_texts(np.concatenate(floats)) if floats and n else None
+    float_texts = _float_texts_parallel(np.concatenate(floats)) if floats and n else None
     int_texts = pc.cast(_numbers_array(np.concatenate(ints)), pa.string()) if ints and n else None
     parts: list[Any] = []
     for kind, item in plan:
