@@ -397,27 +397,14 @@ def _decimal_group(texts: Any, negative: bool, exponent: int) -> Any:
                                        _constant("", k))
 
 
-#: From this many numbers on, a block's floats are formatted in two halves at once (Arrow's kernels release the GIL).
+#: From this many numbers on, a block's rows are formatted in two halves at once (Arrow's kernels release the GIL).
 PARALLEL_FORMAT_SIZE = 1 << 16
-
-
-def _float_texts_parallel(values: NDArray[np.float64]) -> Any:
-    """:func:`_float_texts` of a big block in two halves, the second in a thread: formatting is most of a batch
-    run's time where many numbers are written (softmax, normalize, simulate), and this way both cores do it. The
-    thread is kept for the run (a new one per block would make its allocator start afresh each time)."""
-    import pyarrow as pa
-
-    if len(values) < PARALLEL_FORMAT_SIZE:
-        return _float_texts(values)
-    half = len(values) // 2
-    second = _formatter().submit(_float_texts, values[half:])
-    first = _float_texts(values[:half])
-    return pa.concat_arrays([first, second.result()])
 
 
 @functools.cache
 def _formatter() -> Any:
-    """The thread that formats the second half of big blocks (made once; it holds up no exit)."""
+    """The thread that formats the second half of big blocks' rows (made once, kept: a new thread per block would
+    make its allocator start afresh each time)."""
     from concurrent.futures import ThreadPoolExecutor
 
     return ThreadPoolExecutor(1, thread_name_prefix="entcli-format")
@@ -442,7 +429,22 @@ def number_lines(columns: list[NDArray[Any] | str], n: int, sep: str, inner: str
     Arrow (no Python string per number), byte for byte what :func:`entcli.io.numbers.format_numbers` and a join
     write. A column is a 1-D array of floats or integers, a 2-D array (a vector per row: its elements joined by
     ``inner``, or each a column of its own when ``inner`` is None) or a string repeated on every row. None where
-    this does not apply (text keys, matrices, other dtypes): the caller formats in Python."""
+    this does not apply (text keys, matrices, other dtypes): the caller formats in Python.
+
+    Formatting is most of a batch run's time where many numbers are written (softmax, normalize, simulate): a
+    big block's second half of rows is formatted by another thread meanwhile, so both cores do it."""
+    numbers = sum(c.size for c in columns if not isinstance(c, str))
+    if n < 2 or numbers < PARALLEL_FORMAT_SIZE:
+        return _lines(columns, n, sep, inner)
+    half = n // 2
+    later = _formatter().submit(_lines, [c if isinstance(c, str) else c[half:] for c in columns], n - half, sep, inner)
+    first = _lines([c if isinstance(c, str) else c[:half] for c in columns], half, sep, inner)
+    second = later.result()
+    return None if first is None or second is None else first + second
+
+
+def _lines(columns: list[NDArray[Any] | str], n: int, sep: str, inner: str | None) -> bytes | None:
+    """:func:`number_lines` in this thread."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -463,7 +465,7 @@ def number_lines(columns: list[NDArray[Any] | str], n: int, sep: str, inner: str
         width = 1 if col.ndim == 1 else col.shape[1]
         plan.append(("floats" if pool is floats else "ints", (len(pool), width, col.ndim == 2 and inner is not None)))
         pool.extend([col] if col.ndim == 1 else [col[:, j] for j in range(width)])
-    float_texts = _float_texts_parallel(np.concatenate(floats)) if floats and n else None
+    float_texts = _float_texts(np.concatenate(floats)) if floats and n else None
     int_texts = pc.cast(_numbers_array(np.concatenate(ints)), pa.string()) if ints and n else None
     parts: list[Any] = []
     for kind, item in plan:

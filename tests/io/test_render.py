@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 
 import numpy as np
 import pytest
@@ -123,6 +124,34 @@ def test_small_numbers_in_repr_notation(values, negative):
     assert float_strings(dense) == [repr(float(v)) for v in dense]
     tiny = np.concatenate([10 ** np.random.default_rng(1).uniform(-323, -10, 20_000), [5e-324, 2.2e-308]])
     assert float_strings(tiny) == [repr(float(v)) for v in tiny]  # below 1e-10: Arrow's own text is repr's
+
+
+@pytest.mark.parametrize("n", [2, 3, 1001])
+def test_big_blocks_are_formatted_in_two_halves_with_the_same_bytes(monkeypatch, n):
+    """Issue 20: from PARALLEL_FORMAT_SIZE numbers on, the second half of a block's rows is formatted by another
+    thread; the two halves joined must be the lines of the whole (odd row counts, every kind of column)."""
+    pytest.importorskip("pyarrow")
+    from entcli.io import arrow
+    from entcli.io.numbers import format_numbers, join_groups
+
+    rng = np.random.default_rng(n)
+    x = 10 ** rng.uniform(-12, 12, n) * rng.choice([-1, 1], n)
+    k = rng.integers(-10**6, 10**6, n)
+    v = np.round(rng.dirichlet(np.ones(4), n), rng.integers(0, 17))
+    vectors = join_groups(format_numbers(v), n, 4, ";")
+    want = "".join(",".join(parts) + "\n" for parts in zip(format_numbers(x), ["bits"] * n, format_numbers(k), vectors,
+                                                           strict=True))
+    threads: list[int] = []
+    real = arrow._lines
+
+    def lines(*args):
+        threads.append(threading.get_ident())
+        return real(*args)
+
+    monkeypatch.setattr(arrow, "_lines", lines)
+    monkeypatch.setattr(arrow, "PARALLEL_FORMAT_SIZE", 1)
+    assert arrow.number_lines([x, "bits", k, v], n, ",", ";").decode() == want
+    assert len(set(threads)) == 2  # the halves were formatted by two threads
 
 
 def test_repr_is_left_only_for_numbers_from_1e9_on(monkeypatch):
