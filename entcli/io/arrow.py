@@ -481,8 +481,9 @@ def _lines(columns: list[NDArray[Any] | str], n: int, sep: str, inner: str | Non
     if not parts:
         return None
     # Separators as arrays: a Python string would become an Arrow scalar through the pandas shim (see to_numpy).
-    lines = pc.binary_join_element_wise(*parts, _constant(sep, n)) if len(parts) > 1 else parts[0]
-    ended = pc.binary_join_element_wise(lines, _constant("", n), _constant("\n", n))  # each row and its line end
+    # The line end goes on the last column (a pass over one column, not over the whole lines).
+    parts[-1] = pc.binary_join_element_wise(parts[-1], _constant("\n", n), _constant("", n))
+    ended = pc.binary_join_element_wise(*parts, _constant(sep, n)) if len(parts) > 1 else parts[-1]
     buffers = ended.buffers()
     offsets = np.frombuffer(buffers[1], dtype=np.int32, count=n + 1, offset=ended.offset * 4)
     return memoryview(buffers[2])[int(offsets[0]):int(offsets[-1])].tobytes()
