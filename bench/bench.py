@@ -56,13 +56,27 @@ def timed(cmd: list[str], stdin: str | None, env: dict[str, str] | None) -> floa
     return elapsed
 
 
-def race(variants: dict[str, tuple[list[str], str | None, dict[str, str] | None]], reps: int) -> dict[str, float]:
-    """Median seconds of each variant, rounds interleaved."""
+Variants = dict[str, tuple[list[str], str | None, dict[str, str] | None]]
+
+
+def race_times(variants: Variants, reps: int) -> dict[str, list[float]]:
+    """Seconds of every round of each variant, rounds interleaved."""
     times: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(reps):
         for name, (cmd, stdin, env) in variants.items():
             times[name].append(timed(cmd, stdin, env))
-    return {name: statistics.median(ts) for name, ts in times.items()}
+    return times
+
+
+def race(variants: Variants, reps: int) -> dict[str, float]:
+    """Median seconds of each variant, rounds interleaved."""
+    return {name: statistics.median(ts) for name, ts in race_times(variants, reps).items()}
+
+
+def spread(times: list[float]) -> str:
+    """The rounds' range around their median, in percent: "-4/+9%"."""
+    m = statistics.median(times)
+    return f"-{(m - min(times)) / m * 100:.0f}/+{(max(times) - m) / m * 100:.0f}%"
 
 
 def report(title: str, medians: dict[str, float], base: str, size_mb: float | None = None) -> None:
@@ -310,8 +324,8 @@ def peers(tmp: Path, a: Path, b: Path, args: argparse.Namespace, env: dict[str, 
     }
     print(f"\npeers: {args.rows} x 10 CSV ({size:.0f} MB), medians of {args.reps} interleaved rounds; "
           "ratio = entcli / the other (<= 1 is as fast)")
-    print(f"  {'case':<40} {'entcli':>9} {'polars':>9} {'duckdb':>9} {'pa parse':>9} {'/polars':>8} {'/duckdb':>8} "
-          f"{'/parse':>7}")
+    print(f"  {'case':<40} {'entcli':>9} {'spread':>10} {'polars':>9} {'duckdb':>9} {'pa parse':>9} {'/polars':>8} "
+          f"{'/duckdb':>8} {'/parse':>7}")
     for case, (cmd, key, extra, stdin, (floor, floor_stdin)) in cases.items():
         variants: dict[str, tuple[list[str], str | None, dict[str, str] | None]] = {
             "entcli": (cmd, stdin, env),
@@ -319,9 +333,53 @@ def peers(tmp: Path, a: Path, b: Path, args: argparse.Namespace, env: dict[str, 
             "duckdb": ([PY, "-c", DUCKDB[key], *extra], stdin, env),
             "parse": (floor, floor_stdin, env),
         }
-        t = race(variants, args.reps)
-        print(f"  {case:<40} {t['entcli']:>8.2f}s {t['polars']:>8.2f}s {t['duckdb']:>8.2f}s {t['parse']:>8.2f}s "
-              f"{t['entcli'] / t['polars']:>8.2f} {t['entcli'] / t['duckdb']:>8.2f} {t['entcli'] / t['parse']:>7.2f}")
+        times = race_times(variants, args.reps)
+        t = {name: statistics.median(ts) for name, ts in times.items()}
+        print(f"  {case:<40} {t['entcli']:>8.2f}s {spread(times['entcli']):>10} {t['polars']:>8.2f}s "
+              f"{t['duckdb']:>8.2f}s {t['parse']:>8.2f}s {t['entcli'] / t['polars']:>8.2f} "
+              f"{t['entcli'] / t['duckdb']:>8.2f} {t['entcli'] / t['parse']:>7.2f}")
+
+
+#: Issue 20's normalize bar is "3x faster than when the issue was filed": that tree, and its time on this machine
+#: (22.3 s, measured with this bench's normalize case; give --against to time any tree in the same run).
+ISSUE_20_FILED_AT = "f202acb"
+ISSUE_20_NORMALIZE_THEN = 22.3
+
+
+def targets(tmp: Path, args: argparse.Namespace, env: dict[str, str], baseline: Path | None) -> None:
+    """Issue 20's other bars, each against its target: the one-liner against `import numpy`; simulate 10k rows x
+    100 steps -o csv (< 3 s, < 200 MiB); normalize 200k x 100 -o csv (>= 3x faster than when the issue was filed)."""
+    start = {"entcli entropy --bits 0.5 0.5": ([ENTCLI, "entropy", "--bits", "0.5", "0.5"], None, env),
+             'python -c "import numpy"': ([PY, "-c", "import numpy"], None, env)}
+    times = race_times(start, args.reps * 4)
+    t = {name: statistics.median(ts) for name, ts in times.items()}
+    one, floor = t["entcli entropy --bits 0.5 0.5"], t['python -c "import numpy"']
+    print(f"\nissue 20 targets (medians of {args.reps} rounds; peak RSS of one run)")
+    print(f"  {'one-liner entcli entropy --bits 0.5 0.5':<44} {one * 1e3:>7.0f} ms  "
+          f"{spread(times['entcli entropy --bits 0.5 0.5']):>10}  import numpy {floor * 1e3:.0f} ms: "
+          f"{one / floor:.2f}x (target <= 1.3x)")
+    rng = np.random.default_rng(7)
+    logits, probs = tmp / "logits.csv", tmp / "probs.csv"
+    np.savetxt(logits, rng.normal(size=(10_000, 10)), delimiter=",", fmt="%r")
+    probs_mb = write_csv(probs, 200_000 if not args.quick else 20_000, 100, 8)
+    cases = {
+        "simulate 10k x 100 steps -o csv": (["simulate", "-i", str(logits), "--steps", "100", "-o", "csv"],
+                                            "< 3 s and < 200 MiB"),
+        f"normalize {'200k' if not args.quick else '20k'} x 100 -o csv ({probs_mb:.0f} MB)": (
+            ["normalize", "--ratio", "0.5", "-i", str(probs), "-o", "csv"],
+            f">= 3x faster than {ISSUE_20_FILED_AT} ({ISSUE_20_NORMALIZE_THEN} s here for 200k x 100)"),
+    }
+    for case, (argv, target) in cases.items():
+        variants: Variants = {"entcli": ([ENTCLI, *argv], None, env)}
+        if baseline is not None:
+            variants["baseline"] = ([PY, "-c", FROM_TREE.format(tree=str(baseline)), *argv], None, env)
+        times = race_times(variants, max(1, args.reps // 2 + 1))
+        _, rss = peak_rss_mib([ENTCLI, *argv], os.devnull, env)
+        m = statistics.median(times["entcli"])
+        line = f"  {case:<44} {m:>7.2f} s  {spread(times['entcli']):>10}  {rss:6.0f} MiB  target {target}"
+        if baseline is not None:
+            line += f"; {args.against}: {statistics.median(times['baseline']):.2f} s"
+        print(line)
 
 
 def write_table(plain: Path, path: Path, header: str, ids: bool) -> float:
@@ -494,6 +552,8 @@ def main() -> None:
             write_csv(a, args.rows, 10, 1)
             write_csv(b, args.rows, 10, 2)
             peers(Path(tmp), a, b, args, env_with())
+            with worktree(Path(tmp), args.against) as baseline:
+                targets(Path(tmp), args, env_with(), baseline)
         return
     if args.quick:
         args.reps, args.rows = 3, 50_000
@@ -545,6 +605,7 @@ def main() -> None:
             pipes(a, args, env, baseline)
         drift_case(Path(tmp), args, env, numpy_only, fast)
         peers(Path(tmp), a, b, args, env)
+        targets(Path(tmp), args, env, None)
 
         small = Path(tmp) / "n.csv"
         n_rows = max(1000, args.rows // 25)

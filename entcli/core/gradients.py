@@ -77,14 +77,24 @@ def kd_grad(z: ArrayLike, v: ArrayLike, temperature: float, t2: bool = False) ->
     return p, loss, grad
 
 
-def fd_gradient(f: Callable[[Array], Array], z: ArrayLike, h: float | None = None) -> Array:
+#: Perturbed logits evaluated at once by :func:`fd_gradient` (numbers; 32 MB of float64): a block of rows, or of
+#: one wide row's coordinates, at a time. All at once a row of K logits took K² numbers per array (15 GB at K = 20k).
+FD_CELLS = 1 << 22
+
+
+def fd_gradient(f: Callable[[Array], Array], z: ArrayLike, h: float | None = None, *,
+                of_rows: Callable[[slice, int], Callable[[Array], Array]] | None = None) -> Array:
     """Central finite differences (f(z + h e_m) − f(z − h e_m)) / 2h of a row-wise f, for every m.
 
     For a scalar f (one value per row) the result has z's shape; for a vector f (K_out values per row)
     it is [..., m, k_out]: swap the last two axes for the Jacobian ∂f_k/∂z_m.
 
     The default step h = ε^(1/3) · max(1, |z_m|) balances truncation (∝ h²) against rounding (∝ ε/h).
-    −inf logits are left unperturbed (their gradient is 0).
+    −inf logits are left unperturbed (their gradient is 0). The perturbed copies are evaluated in pieces of at
+    most :data:`FD_CELLS` numbers (a group of rows, or a run of one row's coordinates), so memory does not grow
+    with K² beyond what the result itself holds. Where f depends on which row it is given (a target per row),
+    ``of_rows(rows, t)`` returns f for the rows ``rows`` of z, each repeated t times in a row (the copies of a
+    piece, in order); ``f`` is used as it is otherwise.
     """
     z = np.asarray(z, dtype=np.float64)
     n, k = z.reshape(-1, z.shape[-1]).shape
@@ -92,16 +102,32 @@ def fd_gradient(f: Callable[[Array], Array], z: ArrayLike, h: float | None = Non
     finite = np.isfinite(flat)
     step = np.where(finite, (h if h is not None else np.finfo(float).eps ** (1 / 3)) * np.maximum(1.0, np.abs(
         np.where(finite, flat, 0.0))), 0.0)
-    eye = np.eye(k)
-    plus = flat[:, None, :] + eye * step[:, :, None]
-    minus = flat[:, None, :] - eye * step[:, :, None]
-    fp = np.asarray(f(plus.reshape(n * k, k)))
-    fm = np.asarray(f(minus.reshape(n * k, k)))
-    vector = fp.ndim > 1
-    fp, fm = fp.reshape(n, k, -1), fm.reshape(n, k, -1)
-    denominator = 2 * np.where(step > 0, step, 1.0)[:, :, None]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        grad = np.where(step[:, :, None] > 0, (fp - fm) / denominator, 0.0)
+    rows_per = max(1, FD_CELLS // max(1, k * k))
+    coords_per = k if rows_per > 1 or k * k <= FD_CELLS else max(1, FD_CELLS // k)
+    out: NDArray[np.float64] | None = None
+    vector = False
+    for r0 in range(0, n, rows_per):
+        rows = slice(r0, min(n, r0 + rows_per))
+        for m0 in range(0, k, coords_per):
+            ms = np.arange(m0, min(k, m0 + coords_per))
+            t, copy = len(ms), np.arange(len(ms))
+            fn = of_rows(rows, t) if of_rows is not None else f
+            perturbed = np.repeat(flat[rows, None, :], t, axis=1)  # (rows, t, k): copy j moves coordinate ms[j]
+            d = step[rows][:, ms]
+            perturbed[:, copy, ms] += d
+            fp = np.asarray(fn(perturbed.reshape(-1, k)))
+            perturbed[:, copy, ms] = flat[rows][:, ms] - d
+            fm = np.asarray(fn(perturbed.reshape(-1, k)))
+            vector = fp.ndim > 1
+            width = fp.shape[-1] if vector else 1
+            if out is None:
+                out = np.empty((n, k, width))
+            fp, fm = fp.reshape(len(d), t, width), fm.reshape(len(d), t, width)
+            twice = 2 * np.where(d > 0, d, 1.0)[:, :, None]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[rows, m0:m0 + t] = np.where(d[:, :, None] > 0, (fp - fm) / twice, 0.0)
+    if out is None:  # no rows or no logits: nothing to perturb
+        return np.zeros(z.shape)
     if vector:
-        return grad.reshape(*z.shape, -1)
-    return grad[..., 0].reshape(z.shape)
+        return out.reshape(*z.shape, -1)
+    return out[..., 0].reshape(z.shape)

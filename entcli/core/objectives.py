@@ -67,13 +67,14 @@ class Objective:
         return entropy_of_logits(z)
 
 
-    def repeat_rows(self, times: int) -> Objective:
-        """The same objective for logits whose rows are each repeated ``times`` (as finite differences evaluate
-        them: K perturbed copies of every row); a single target or teacher row still broadcasts."""
-        def rep(rows: Array | None) -> Array | None:
-            return rows if rows is None or len(rows) == 1 else np.repeat(rows, times, axis=0)
+    def of_rows(self, rows: slice, times: int = 1) -> Objective:
+        """The same objective for the logits' rows ``rows``, each repeated ``times`` in a row (as finite differences
+        evaluate them: perturbed copies of every row, a piece at a time); a single target or teacher row still
+        broadcasts."""
+        def pick(values: Array | None) -> Array | None:
+            return values if values is None or len(values) == 1 else np.repeat(values[rows], times, axis=0)
 
-        return replace(self, target=rep(self.target), teacher=rep(self.teacher))
+        return replace(self, target=pick(self.target), teacher=pick(self.teacher))
 
 
 def as_target(rows: ArrayLike, k: int) -> Array:
