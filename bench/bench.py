@@ -360,7 +360,7 @@ def targets(tmp: Path, args: argparse.Namespace, env: dict[str, str], baseline: 
           f"{one / floor:.2f}x (target <= 1.3x)")
     rng = np.random.default_rng(7)
     logits, probs = tmp / "logits.csv", tmp / "probs.csv"
-    np.savetxt(logits, rng.normal(size=(10_000, 10)), delimiter=",", fmt="%r")
+    np.savetxt(logits, rng.normal(size=(10_000, 10)), delimiter=",", fmt="%.17g")
     probs_mb = write_csv(probs, 200_000 if not args.quick else 20_000, 100, 8)
     cases = {
         "simulate 10k x 100 steps -o csv": (["simulate", "-i", str(logits), "--steps", "100", "-o", "csv"],
@@ -538,13 +538,20 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer rows and rounds, no 1 GB file")
     parser.add_argument("--against", metavar="GIT_REF", help="also time the tables section with the entcli of this "
                         "git ref (e.g. a commit before a change), side by side in the same run")
-    parser.add_argument("--peers", action="store_true", help="only the comparison with polars and duckdb")
+    parser.add_argument("--peers", action="store_true", help="only the comparison with polars and duckdb (and "
+                        "issue 20's targets)")
+    parser.add_argument("--targets", action="store_true", help="only issue 20's targets (one-liner, simulate, "
+                        "normalize; with --against REF, that tree's times beside)")
     parser.add_argument("--scaling", action="store_true", help="only --engine dask on partitioned datasets (needs "
                         "the dask extra): 1 and 2 local workers against the local engine")
     args = parser.parse_args()
     if args.scaling:
         with tempfile.TemporaryDirectory() as tmp:
             scaling(Path(tmp), args, env_with())
+        return
+    if args.targets:
+        with tempfile.TemporaryDirectory() as tmp, worktree(Path(tmp), args.against) as baseline:
+            targets(Path(tmp), args, env_with(), baseline)
         return
     if args.peers:
         with tempfile.TemporaryDirectory() as tmp:

@@ -129,7 +129,8 @@ def run(command: str, data: Any = None, *, sources: dict[str, Any] | None = None
     (``-i``) and ``sources`` as its SRC options (``{"q": table}`` is ``-q``; a list of numbers is one row),
     and return the result fields as a table of ``data``'s kind (else of the first source's)."""
     from entcli.cli.app import run as run_cli
-    from entcli.cli.distributed import COLLECTOR, Collector
+    from entcli.cli.context import COLLECTOR
+    from entcli.cli.distributed import Collector
     from entcli.cli.environment import Environment
     from entcli.cli.messages import KEPT
     from entcli.io.arrow import TABLES

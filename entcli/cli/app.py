@@ -128,7 +128,7 @@ def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
 
     first = next((a for a in args if not a.startswith("-")), None)
     only = first if first in NAMES and "_ENTCLI_COMPLETE" not in os.environ else None
-    from entcli.cli.distributed import ARGV, PLAN
+    from entcli.cli.context import ARGV, PLAN
 
     token = ARGV.set(list(args))  # what the tasks of a distributed run run again
     plan = PLAN.set(None)  # a run's plan is its own (tests and scripts call run() many times in one process)

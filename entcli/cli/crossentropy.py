@@ -153,7 +153,7 @@ def _reduced(losses: Iterator[tuple[Losses, Block]], s: XentSettings, units: Uni
             yield columns(result), rows
         else:
             totals.add(result)
-    from entcli.cli.distributed import in_partition
+    from entcli.cli.context import in_partition
 
     if s.reduction == "none" or in_partition():
         return

@@ -25,10 +25,10 @@ import os
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from entcli.cli.context import ARGV, COLLECTOR, PLAN, in_partition
 from entcli.errors import EntcliError, InputError, MissingExtraError, Stop
 
 if TYPE_CHECKING:
@@ -93,6 +93,8 @@ class Collector:
     batch_row: bool = True
     #: what the command kept for its client (:func:`entcli.cli.engine.gathered`)
     extras: dict[str, Any] = field(default_factory=dict)
+    #: whether this is a task's partition of a distributed run (:func:`entcli.cli.context.in_partition`)
+    partition: bool = False
 
     def collect(self, run: Run, results: Iterator[tuple[Columns, Block]]) -> int:
         """``emit`` of a collected run: keep every block's result columns; an error is kept, not raised."""
@@ -127,6 +129,7 @@ class Partition(Collector):
     datasets: dict[str, Dataset] = field(default_factory=dict)
     rows: dict[str, list[int]] = field(default_factory=dict)
     batch_row: bool = False
+    partition: bool = True
 
     def open(self, path: str, open_part: Callable[[str], Source]) -> Source:
         """The partition of the dataset ``path`` this task reads, or the whole file ``path`` when it is not one of
@@ -159,28 +162,6 @@ class Partition(Collector):
 
         source.blocks = blocks()
         return source
-
-
-#: The plan of the distributed run being set up in this process (the client), if any.
-PLAN: ContextVar[Plan | None] = ContextVar("entcli_plan", default=None)
-#: The collector of this run's results (a task's partition, a library call), if any.
-COLLECTOR: ContextVar[Collector | None] = ContextVar("entcli_collector", default=None)
-#: The command line of the run (what a task runs again).
-ARGV: ContextVar[list[str] | None] = ContextVar("entcli_argv", default=None)
-
-
-def current_plan() -> Plan | None:
-    return PLAN.get()
-
-
-def current_collector() -> Collector | None:
-    """Where this run's results go instead of its output, if anywhere."""
-    return COLLECTOR.get()
-
-
-def in_partition() -> bool:
-    """Whether this run is a task of a distributed run (one partition of its datasets)."""
-    return isinstance(COLLECTOR.get(), Partition)
 
 
 @dataclass

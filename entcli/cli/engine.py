@@ -646,7 +646,7 @@ def emit(run: Run, results: Iterator[tuple[Columns, Block]], table: Table | None
 
     In a distributed run (:mod:`entcli.cli.distributed`) the results are those of the partitions' tasks, and in
     a task they are collected for the client instead of written."""
-    from entcli.cli.distributed import current_collector, current_plan
+    from entcli.cli.context import current_collector, current_plan
     from entcli.io.output import output_stream
     from entcli.io.render import Writer
 
@@ -777,7 +777,7 @@ def gathered(key: str, value: T | None) -> T | None:
     """What a command keeps beside its results (simulate: the first row's history): ``value`` itself; in a task of
     a distributed run it is sent to the client (and None is returned: the task draws nothing); in the client, the
     first partition's that has one."""
-    from entcli.cli.distributed import current_collector, current_plan, in_partition
+    from entcli.cli.context import current_collector, current_plan, in_partition
 
     collector, plan = current_collector(), current_plan()
     if in_partition() and collector is not None:
@@ -793,7 +793,7 @@ def summed(key: str, value: T, add: Callable[[T, T], T]) -> T | None:
     """A command's own tally (drift's counts): ``value`` itself; in a task of a distributed run it is sent to the
     client (and None is returned: the task has nothing more to do); in the client, every partition's added up in
     partition order with ``add``."""
-    from entcli.cli.distributed import current_collector, current_plan, in_partition
+    from entcli.cli.context import current_collector, current_plan, in_partition
 
     collector, plan = current_collector(), current_plan()
     if in_partition() and collector is not None:
@@ -807,9 +807,11 @@ def summed(key: str, value: T, add: Callable[[T, T], T]) -> T | None:
 def batch_row(make: Callable[[], Columns]) -> Iterator[tuple[Columns, Block]]:
     """The one result of a batch reduction, ``make()``: at once, or in a distributed run's client once the
     partitions' totals are merged (a :class:`~entcli.cli.distributed.Later`)."""
-    from entcli.cli.distributed import Later, current_plan
+    from entcli.cli.context import current_plan
 
     if current_plan() is not None:
+        from entcli.cli.distributed import Later
+
         yield Later(make), _NO_ROW  # type: ignore[misc]
         return
     yield make(), _NO_ROW

@@ -1,5 +1,5 @@
-"""The ``entcli`` entry point: answers ``--version`` and TAB completion without importing Typer, NumPy or rich,
-then hands over to the Typer app."""
+"""The ``entcli`` entry point: answers ``--version`` and TAB completion without importing Typer, NumPy or rich, and
+the plain entropy one-liner without Typer (:mod:`entcli.cli.quick`), then hands over to the Typer app."""
 
 from __future__ import annotations
 
@@ -37,6 +37,17 @@ def _main(argv: list[str] | None) -> None:
             if text:
                 print(text)
             sys.exit(code)
+    if argv is None and len(args) > 1 and args[0] == "entropy" and sys.stdout is not None:
+        from entcli.cli import quick
+
+        text = quick.answer(args, sys.stdout.isatty())
+        if text is not None:  # the plain one-liner, answered without building the app (see entcli.cli.quick)
+            try:
+                os.write(sys.stdout.fileno(), text.encode("ascii"))  # one short line: written whole or not at all
+            except (OSError, ValueError):
+                pass  # not written (a full disk, a closed pipe): the full app writes it and reports as it always does
+            else:
+                sys.exit(0)
     if sys.platform == "linux":
         # Arrow's allocator for a command-line run, unless the user chose one: jemalloc (in pyarrow's Linux wheels)
         # returns the memory of each block's texts and tables to the system; mimalloc, Arrow's default, kept 30-60
