@@ -40,10 +40,10 @@ def _main(argv: list[str] | None) -> None:
     if argv is None and len(args) > 1 and args[0] == "entropy" and sys.stdout is not None:
         from entcli.cli import quick
 
-        text = quick.answer(args, sys.stdout.isatty())
-        if text is not None:  # the plain one-liner, answered without building the app (see entcli.cli.quick)
+        line = quick.answer(args, sys.stdout.isatty())
+        if line is not None:  # the plain one-liner, answered without building the app (see entcli.cli.quick)
             try:
-                os.write(sys.stdout.fileno(), text.encode("ascii"))  # one short line: written whole or not at all
+                os.write(sys.stdout.fileno(), line.encode("ascii"))  # one short line: written whole or not at all
             except (OSError, ValueError):
                 pass  # not written (a full disk, a closed pipe): the full app writes it and reports as it always does
             else:
