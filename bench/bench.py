@@ -123,13 +123,14 @@ pd.Series(rel_entr(P, Q).sum(axis=1)).to_csv(sys.stdout, index=False, header=Fal
 NORMALIZE_BRENTQ = """
 import sys, numpy as np
 from scipy.optimize import brentq
+from scipy.special import xlogy
 P = np.loadtxt(sys.stdin, delimiter=',')
 out = np.empty_like(P)
-for i, p in enumerate(P):  # what a user writes: a root finder per row
+for i, p in enumerate(P):  # what a user writes: a root finder per row (0 log 0 = 0, or brentq meets a NaN)
     lp = np.log(p); target = 0.5 * np.log(len(p))
     def f(g):
         q = np.exp(g * (lp - lp.max())); q /= q.sum()
-        return -(q * np.log(q)).sum() - target
+        return -xlogy(q, q).sum() - target
     g = brentq(f, 1e-9, 1e3)
     q = np.exp(g * (lp - lp.max())); out[i] = q / q.sum()
 np.savetxt(sys.stdout, out, delimiter=',')
