@@ -185,19 +185,23 @@ def test_messages_name_the_options_and_files_as_the_user_gave_them(cli, tmp_path
     assert r.code == 2 and "allow_pickle" not in r.err and "its own extension" in r.err
 
 
-def test_ctrl_c_while_starting_is_exit_130_without_traceback():
+@pytest.mark.parametrize(("argv", "module"), [
+    (["softmax", "1", "2"], "typer"),  # the app being imported
+    (["entropy", "0.5", "0.5"], "numpy"),  # the one-liner's short way (entcli.cli.quick), which imports no Typer
+])
+def test_ctrl_c_while_starting_is_exit_130_without_traceback(argv, module):
     # Ctrl-C while the app is still being imported (before its own handler exists): made deterministic by an
-    # import hook that raises KeyboardInterrupt when Typer is imported, as a SIGINT at that moment would.
+    # import hook that raises KeyboardInterrupt when a module is imported, as a SIGINT at that moment would.
     code = (
         "import sys\n"
         "class Interrupt:\n"
         "    @staticmethod\n"
         "    def find_spec(name, path=None, target=None):\n"
-        "        if name == 'typer':\n"
+        f"        if name == {module!r}:\n"
         "            raise KeyboardInterrupt\n"
         "sys.meta_path.insert(0, Interrupt)\n"
         "from entcli.cli.entry import main\n"
-        "sys.argv = ['entcli', 'entropy', '0.5', '0.5']\n"
+        f"sys.argv = ['entcli', *{argv!r}]\n"
         "main()\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
