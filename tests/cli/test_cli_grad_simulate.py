@@ -178,6 +178,17 @@ def test_simulate_in_pieces_writes_what_one_piece_writes(cli, tmp_path, monkeypa
     monkeypatch.setattr(command, "SIMULATED_CELLS", 4 * 40)  # groups of 1 row, 40 steps a piece (after 64 first)
     cut = cli(*args)
     assert cut.code == 0 and cut.out == whole.out
+    # Groups of 3 rows whose 151 steps fit: one piece each (in pieces of 64 steps first, the group's rows came
+    # interleaved, row 1 steps 0-63, row 2 steps 0-63, ...: found when the piece size was tuned for memory).
+    # No --until: every row runs all 151 steps, past the first piece's 64.
+    full_run = [a for a in args if a not in ("--until", "0.4")]
+    monkeypatch.setattr(command, "SIMULATED_CELLS", 1 << 17)
+    one = cli(*full_run)
+    monkeypatch.setattr(command, "SIMULATED_CELLS", 3 * 151 * 4)
+    grouped = cli(*full_run)
+    assert one.code == grouped.code == 0 and grouped.out == one.out
+    steps_per_row = len([*range(0, 151, 7), 150])  # every 7th step and the last
+    assert [line.split(",")[1] for line in one.lines()[1:]] == [f"r{i}" for i in range(7) for _ in range(steps_per_row)]
     # And both agree with the core's whole history: row 3's last step is where its entropy first fell below 0.4.
     from entcli.core.dynamics import simulate
 

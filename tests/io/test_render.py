@@ -34,6 +34,21 @@ def test_arrow_formatting_equals_repr(monkeypatch):
     assert render.format_numbers(values) == list(map(repr, values.tolist()))
 
 
+def test_arrow_is_imported_for_formatting_once_the_output_so_far_repays_it(monkeypatch):
+    """Issue 20: the choice is by the output's size block after block, not by one block's (simulate writes a small
+    input's long history in pieces each below IMPORT_FORMAT_SIZE; by block size they all went through repr)."""
+    import sys
+
+    from entcli.io import arrow
+
+    monkeypatch.delitem(sys.modules, "pyarrow", raising=False)  # as in a run that has not loaded it yet
+    monkeypatch.setattr(numbers, "_FORMATTED", [0])
+    monkeypatch.setattr(arrow, "available", lambda: True)
+    piece = numbers.IMPORT_FORMAT_SIZE // 3 + 1
+    assert [numbers.arrow_formatting(piece) for _ in range(4)] == [False, False, True, True]
+    assert numbers.arrow_formatting(numbers.FAST_FORMAT_SIZE - 1) is False  # a tiny block stays in Python
+
+
 def _write(fmt, columns, names=None, digits=None):
     import io
 

@@ -34,8 +34,9 @@ Examples:
 
 
 #: A piece of a simulation holds at most this many numbers per array (z, p): memory is bounded however many
-#: rows and steps are run (10k rows x 100 steps x 10 classes: ~40 pieces).
-SIMULATED_CELLS = 1 << 18
+#: rows and steps are run (10k rows x 100 steps x 10 classes: ~80 pieces). Measured (issue 20): 1 << 18 took
+#: 264 MiB on 500k rows x 5 steps -o csv (a piece's texts), 1 << 17 182 MiB, for +0.25 s on 10k rows x 100 steps.
+SIMULATED_CELLS = 1 << 17
 #: The first row's history kept for the charts and the figure: at most this many steps (every 2nd, 4th, ... of a
 #: longer run, the last always).
 SHOWN_STEPS = 4096
@@ -164,8 +165,12 @@ def simulate(
         for a in range(0, len(z_all), group):
             part = block.take(slice(a, a + group))
             z0 = z_all[a:a + group]
+            # A group's whole history fits: one piece, so rows come one after another whatever the piece size (in
+            # pieces of a few steps, a group's rows would interleave: row 1 steps 0-63, row 2 steps 0-63, ...).
+            fits = (steps + 1) * len(z0) * k <= SIMULATED_CELLS
             pieces = simulate_pieces(z0, lr, steps, goal.bind(part, k, run.names), maximize=maximize,
-                                     until=until_nats, piece_steps=max(1, SIMULATED_CELLS // (len(z0) * k)))
+                                     until=until_nats,
+                                     piece_steps=None if fits else max(1, SIMULATED_CELLS // (len(z0) * k)))
             for h in pieces:
                 grid = h.steps[None, :]
                 keep = (grid <= h.last[:, None]) & ((grid % every == 0) | (grid == h.last[:, None]))
