@@ -412,9 +412,7 @@ def _formatter() -> Any:
 
 def _column_slice(texts: Any, index: int, n: int) -> Any:
     """Column ``index`` of ``n`` rows of a block's texts formatted at once (an empty column for an empty block)."""
-    import pyarrow as pa
-
-    return texts.slice(index * n, n) if texts is not None else pa.array([], type=pa.string())
+    return texts.slice(index * n, n) if texts is not None else _strings([])
 
 
 def _mask(mask: NDArray[np.bool_]) -> Any:
