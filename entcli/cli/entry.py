@@ -48,12 +48,22 @@ def _main(argv: list[str] | None) -> None:
                 pass  # not written (a full disk, a closed pipe): the full app writes it and reports as it always does
             else:
                 sys.exit(0)
-    if sys.platform == "linux":
-        # Arrow's allocator for a command-line run, unless the user chose one: jemalloc (in pyarrow's Linux wheels)
-        # returns the memory of each block's texts and tables to the system; mimalloc, Arrow's default, kept 30-60
-        # MiB more per run and was slower here (issue 20: softmax -o csv 1.13 -> 0.99 s, 182 -> 148 MiB). Set
-        # before pyarrow is imported (it reads the variable once); the library face (entcli.frame) leaves it alone.
-        os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
+    if sys.platform == "linux" and "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
+        os.environ["ARROW_DEFAULT_MEMORY_POOL"] = _arrow_allocator()
     from entcli.cli.app import run
 
     sys.exit(run(args))
+
+
+def _arrow_allocator() -> str:
+    """Arrow's allocator for a command-line run on Linux (set before pyarrow is imported: it reads the variable
+    once; the library face, entcli.frame, leaves a caller's process alone). jemalloc (in pyarrow's Linux wheels)
+    gives each block's texts and tables back to the system: mimalloc, Arrow's default, kept 30-60 MiB more per run
+    and was slower (issue 20: softmax -o csv 1.13 -> 0.99 s, 182 -> 148 MiB). But jemalloc reserves address space
+    ahead, so under an address-space or data limit (ulimit -v, some containers) it ran out where the C allocator
+    did not (a 60 MiB stream under a 1 GiB RLIMIT_AS): there the system allocator (~10 % slower here) is taken."""
+    import resource
+
+    limited = any(resource.getrlimit(which)[0] != resource.RLIM_INFINITY
+                  for which in (resource.RLIMIT_AS, resource.RLIMIT_DATA))
+    return "system" if limited else "jemalloc"
