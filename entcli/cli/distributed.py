@@ -422,10 +422,10 @@ def run_partition(argv: list[str], index: int, datasets: dict[str, Dataset], fmt
                       stderr.getvalue(), code, partition.error, partition.extras)
 
 
-def plan_for(engine: str, scheduler: str | None, fast_reader: bool) -> None:
+def plan_for(scheduler: str | None, fast_reader: bool) -> None:
     """Start the plan of a distributed run in this process (``--engine dask``), unless one is under way or this
     process is a task."""
-    if engine != "dask" or COLLECTOR.get() is not None or PLAN.get() is not None:
+    if COLLECTOR.get() is not None or PLAN.get() is not None:
         return
     PLAN.set(Plan(scheduler, fast_reader, list(ARGV.get() or [])))
 

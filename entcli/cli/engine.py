@@ -28,6 +28,7 @@ from typing import IO, Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from entcli.cli.context import current_collector, current_plan, in_partition
 from entcli.cli.messages import tell
 from entcli.cli.options import Checks, Files, Input, Output, PairReading, Reading
 from entcli.core.distributions import Kind, Problem, describe_problem, to_probabilities
@@ -646,7 +647,6 @@ def emit(run: Run, results: Iterator[tuple[Columns, Block]], table: Table | None
 
     In a distributed run (:mod:`entcli.cli.distributed`) the results are those of the partitions' tasks, and in
     a task they are collected for the client instead of written."""
-    from entcli.cli.context import current_collector, current_plan
     from entcli.io.output import output_stream
     from entcli.io.render import Writer
 
@@ -777,8 +777,6 @@ def gathered(key: str, value: T | None) -> T | None:
     """What a command keeps beside its results (simulate: the first row's history): ``value`` itself; in a task of
     a distributed run it is sent to the client (and None is returned: the task draws nothing); in the client, the
     first partition's that has one."""
-    from entcli.cli.context import current_collector, current_plan, in_partition
-
     collector, plan = current_collector(), current_plan()
     if in_partition() and collector is not None:
         if value is not None:
@@ -793,8 +791,6 @@ def summed(key: str, value: T, add: Callable[[T, T], T]) -> T | None:
     """A command's own tally (drift's counts): ``value`` itself; in a task of a distributed run it is sent to the
     client (and None is returned: the task has nothing more to do); in the client, every partition's added up in
     partition order with ``add``."""
-    from entcli.cli.context import current_collector, current_plan, in_partition
-
     collector, plan = current_collector(), current_plan()
     if in_partition() and collector is not None:
         collector.extras[key] = value
@@ -807,7 +803,6 @@ def summed(key: str, value: T, add: Callable[[T, T], T]) -> T | None:
 def batch_row(make: Callable[[], Columns]) -> Iterator[tuple[Columns, Block]]:
     """The one result of a batch reduction, ``make()``: at once, or in a distributed run's client once the
     partitions' totals are merged (a :class:`~entcli.cli.distributed.Later`)."""
-    from entcli.cli.context import current_plan
 
     if current_plan() is not None:
         from entcli.cli.distributed import Later

@@ -37,7 +37,7 @@ def _main(argv: list[str] | None) -> None:
             if text:
                 print(text)
             sys.exit(code)
-    if argv is None and len(args) > 1 and args[0] == "entropy" and sys.stdout is not None:
+    if argv is None and sys.stdout is not None:
         from entcli.cli import quick
 
         line = quick.answer(args, sys.stdout.isatty())

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Optional, TypeVar
 
 import typer
 
+from entcli.cli.context import current_collector, current_plan
 from entcli.cli.environment import Environment
 from entcli.core.tolerances import DEFAULT_TOL
 from entcli.errors import InputError
@@ -180,7 +181,7 @@ class Files(Group):
         if args["engine"] == "dask":  # the distributed engine is imported only when asked for
             from entcli.cli.distributed import plan_for
 
-            plan_for(args["engine"], args["scheduler"], env.fast_reader)
+            plan_for(args["scheduler"], env.fast_reader)
         return cls(args["input_format"], delimiter, args["header"], roles, args["skip_invalid"], args["row_number"],
                    args["unbuffered"], env, args["engine"], args["max_line_mib"] << 20)
 
@@ -191,7 +192,6 @@ class Files(Group):
 
     def open(self, path: str, on_bad: BadRowHandler | None = None) -> Source:
         """The rows of the file ``path`` (``-``: stdin) read with these options."""
-        from entcli.cli.context import current_collector, current_plan
         from entcli.io.readers import open_source
 
         def opened(part: str) -> Source:
@@ -511,7 +511,6 @@ class Output(Group):
         path = args["output"]
         terminal = (path is None or path == "-") and env.stdout_isatty
         fmt = args["format"] or ("table" if terminal else "plain")
-        from entcli.cli.context import current_collector
 
         collector = current_collector()
         if collector is not None:  # a task computes the fields its client writes
@@ -547,7 +546,6 @@ class Explain(Group):
 
     @classmethod
     def build(cls, args: Mapping[str, Any], env: Environment) -> Explain:
-        from entcli.cli.context import current_collector
 
         return cls(args["explain"] and current_collector() is None)  # a task leaves it to its client
 

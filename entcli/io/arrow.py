@@ -283,7 +283,7 @@ def columnar_source(path: str, roles: Roles
 #: whole numbers below 1e9 ("1" for 1.0: a ".0" appended), |x| in [1e-9, 1e-6) ("1.5e-7" for 1.5e-07: the exponent
 #: padded) and in [1e-6, 1e-4) ("0.000015" for 1.5e-05: the digits moved into exponent notation). Only what is left
 #: (|x| >= 1e9, whole or not: Arrow switches notation by digit count there) goes through repr.
-_SAME_AS_REPR = (1e-4, 1e9)
+_REPR_FROM = 1e9  # |x| from here on: Arrow switches notation by digit count, so repr formats them
 _PADDED = (1e-9, 1e-6)  # Arrow: "d.ddde-N" with one exponent digit; repr: "d.ddde-0N"
 _DECIMAL = (1e-6, 1e-5, 1e-4)  # Arrow: "0.00000ddd" below 1e-5, "0.0000ddd" above; repr: "d.ddde-06" / "d.ddde-05"
 #: The groups of :func:`_float_texts`: each is cast in one piece and rewritten as a whole.
@@ -342,7 +342,7 @@ def _constant(text: str, n: int) -> Any:
 
 def _float_texts(values: NDArray[np.float64]) -> Any:
     """repr() of every float64 of a 1-D array, as an Arrow string array: Arrow's shortest formatting, its notation
-    made repr's where they differ (see :data:`_SAME_AS_REPR`); repr itself only for |x| >= 1e9.
+    made repr's where they differ (see :data:`_REPR_FROM`); repr itself only for |x| >= 1e9.
 
     The values are put in order of their group (a stable sort of a small label: O(n)), cast at once, each group's
     slice rewritten by a few whole-array kernels, and the texts put back in the values' order by one ``take``."""
@@ -354,11 +354,11 @@ def _float_texts(values: NDArray[np.float64]) -> Any:
     magnitude = np.abs(values)
     label = np.zeros(n, dtype=np.uint8)
     with np.errstate(invalid="ignore"):
-        label[(magnitude < _SAME_AS_REPR[1]) & (values == np.floor(values))] = _WHOLE
+        label[(magnitude < _REPR_FROM) & (values == np.floor(values))] = _WHOLE
         label[(magnitude >= _PADDED[0]) & (magnitude < _PADDED[1])] = _PAD
         decimal = (magnitude >= _DECIMAL[0]) & (magnitude < _DECIMAL[2])
         label[decimal] = 3 + (magnitude[decimal] < _DECIMAL[1]) + 2 * (values[decimal] < 0)
-        label[(magnitude >= _SAME_AS_REPR[1]) & np.isfinite(values)] = _REPR
+        label[(magnitude >= _REPR_FROM) & np.isfinite(values)] = _REPR
     if not label.any():
         return pc.cast(_numbers_array(values), pa.string())
     order = np.argsort(label, kind="stable")
