@@ -7,10 +7,18 @@ import io
 import os
 
 import pytest
+from hypothesis import settings
 
 from entcli.cli.app import run
 from entcli.cli.environment import Environment
 from tests.helpers import Result
+
+# Property tests: a CI run must give the same verdict on every machine, so by default hypothesis draws the same
+# examples each run (derandomize) and keeps no database. `HYPOTHESIS_PROFILE=explore` draws fresh random examples
+# on each run: the search for new failures, whose finds are pinned with @example (see README, Tests).
+settings.register_profile("ci", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 TERMINAL_VARIABLES = ("FORCE_COLOR", "GITHUB_ACTIONS", "PY_COLORS", "CLICOLOR_FORCE", "TERM_PROGRAM", "CI")
 

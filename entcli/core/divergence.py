@@ -128,8 +128,9 @@ def cross_entropy(p: ArrayLike, q: ArrayLike, base: float = math.e) -> Array:
 def kl_divergence(p: ArrayLike, q: ArrayLike, base: float = math.e) -> Array:
     """KL(p‖q) = Σ_i p_i log_b(p_i / q_i) ≥ 0 (Gibbs), 0 only when p = q; +inf where q misses p's support.
 
-    Rounding can leave a sum of −1e−17 for p ≈ q; results are clipped at 0, which Gibbs' inequality
-    guarantees for the exact value.
+    Two float rows that each sum to 1 within an ulp can have different sums, and then p ≈ q gives a sum of the
+    order of Σp − Σq < 0 (−1e−25); results are clipped at 0, which Gibbs' inequality guarantees for
+    distributions.
     """
     p, q = _pair(p, q)
     return np.maximum(_kl_sum(p, q), 0.0) * nats_to(base)
