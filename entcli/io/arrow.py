@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from entcli.errors import InputError, MissingExtraError
+from entcli.io import kernels
 from entcli.io.roles import Layout, Roles, listed, resolve
 
 
@@ -159,7 +160,6 @@ def table_chunk_parser(delimiter: str | None, layout: Layout
     if not _supported(delimiter):
         return None
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     text_columns = layout.text_columns
@@ -176,7 +176,7 @@ def table_chunk_parser(delimiter: str | None, layout: Layout
         values = None if table is None else _numbers([table.column(generated[i]) for i in layout.outcomes])
         if table is None or values is None:
             return None
-        fields = {layout.name_of(i): to_numpy(pc.utf8_trim(table.column(generated[i]), " \t")) for i in text_columns}
+        fields = {layout.name_of(i): to_numpy(kernels.trim(table.column(generated[i]), " \t")) for i in text_columns}
         return values, fields or None
 
     return parse
@@ -347,7 +347,6 @@ def _float_texts(values: NDArray[np.float64]) -> Any:
     The values are put in order of their group (a stable sort of a small label: O(n)), cast at once, each group's
     slice rewritten by a few whole-array kernels, and the texts put back in the values' order by one ``take``."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     values = np.ascontiguousarray(values, dtype=np.float64)
     n = len(values)
@@ -360,19 +359,19 @@ def _float_texts(values: NDArray[np.float64]) -> Any:
         label[decimal] = 3 + (magnitude[decimal] < _DECIMAL[1]) + 2 * (values[decimal] < 0)
         label[(magnitude >= _REPR_FROM) & np.isfinite(values)] = _REPR
     if not label.any():
-        return pc.cast(_numbers_array(values), pa.string())
+        return kernels.cast_to_string(_numbers_array(values))
     order = np.argsort(label, kind="stable")
     grouped = values[order]
-    texts = pc.cast(_numbers_array(grouped), pa.string())
+    texts = kernels.cast_to_string(_numbers_array(grouped))
     pieces, start = [], 0
     for group, k in enumerate(np.bincount(label, minlength=8).tolist()):
         if not k:
             continue
         piece = texts.slice(start, k)
         if group == _WHOLE:
-            piece = pc.binary_join_element_wise(piece, _constant(".0", k), _constant("", k))
+            piece = kernels.join(piece, _constant(".0", k), _constant("", k))
         elif group == _PAD:
-            piece = pc.replace_substring(piece, pattern="e-", replacement="e-0")
+            piece = kernels.replace_substring(piece, "e-", "e-0")
         elif group == _REPR:
             piece = _strings(list(map(repr, grouped[start:start + k].tolist())))
         elif group != _AS_IS:
@@ -381,20 +380,18 @@ def _float_texts(values: NDArray[np.float64]) -> Any:
         start += k
     inverse = np.empty_like(order)
     inverse[order] = np.arange(n)
-    return pc.take(pa.concat_arrays(pieces), _numbers_array(inverse))
+    return kernels.take(pa.concat_arrays(pieces), _numbers_array(inverse))
 
 
 def _decimal_group(texts: Any, negative: bool, exponent: int) -> Any:
     """repr() of floats of one sign in [1e-5, 1e-4) (``exponent`` 5) or [1e-6, 1e-5) (6), from Arrow's texts of
     them: "0.000015" -> "1.5e-05". The significant digits D follow a fixed prefix ("-"?, "0.", the zeros) and end
     in a non-zero digit; D[0] + "." + D[1:] (no "." for one digit) + "e-0N", after the sign."""
-    import pyarrow.compute as pc
-
     k = len(texts)
-    digits = pc.utf8_slice_codeunits(texts, negative + 1 + exponent, 1 << 10)
-    digits = pc.utf8_rtrim(pc.utf8_replace_slice(digits, 1, 1, "."), characters=".")  # "1." (one digit) -> "1"
-    return pc.binary_join_element_wise(_constant("-" if negative else "", k), digits, _constant(f"e-0{exponent}", k),
-                                       _constant("", k))
+    digits = kernels.slice_from(texts, negative + 1 + exponent)
+    digits = kernels.rtrim(kernels.replace_slice(digits, 1, 1, "."), ".")  # "1." (one digit) -> "1"
+    return kernels.join(_constant("-" if negative else "", k), digits, _constant(f"e-0{exponent}", k),
+                        _constant("", k))
 
 
 #: From this many numbers on, a block's rows are formatted in two halves at once (Arrow's kernels release the GIL).
@@ -443,8 +440,6 @@ def number_lines(columns: list[NDArray[Any] | str], n: int, sep: str, inner: str
 
 def _lines(columns: list[NDArray[Any] | str], n: int, sep: str, inner: str | None) -> bytes | None:
     """:func:`number_lines` in this thread."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     # Every float of the block is formatted by one call (a call per column costs ~15 kernel launches: for blocks of
     # a few thousand rows x 100 columns that overhead was most of the time), then sliced into columns (no copy).
@@ -464,7 +459,7 @@ def _lines(columns: list[NDArray[Any] | str], n: int, sep: str, inner: str | Non
         plan.append(("floats" if pool is floats else "ints", (len(pool), width, col.ndim == 2 and inner is not None)))
         pool.extend([col] if col.ndim == 1 else [col[:, j] for j in range(width)])
     float_texts = _float_texts(np.concatenate(floats)) if floats and n else None
-    int_texts = pc.cast(_numbers_array(np.concatenate(ints)), pa.string()) if ints and n else None
+    int_texts = kernels.cast_to_string(_numbers_array(np.concatenate(ints))) if ints and n else None
     parts: list[Any] = []
     for kind, item in plan:
         if kind == "text":
@@ -473,15 +468,15 @@ def _lines(columns: list[NDArray[Any] | str], n: int, sep: str, inner: str | Non
         start, width, joined = item
         texts = [_column_slice(float_texts if kind == "floats" else int_texts, start + j, n) for j in range(width)]
         if joined:
-            parts.append(pc.binary_join_element_wise(*texts, _constant(inner or "", n)) if width > 1 else texts[0])
+            parts.append(kernels.join(*texts, _constant(inner or "", n)) if width > 1 else texts[0])
         else:
             parts.extend(texts)
     if not parts:
         return None
     # Separators as arrays: a Python string would become an Arrow scalar through the pandas shim (see to_numpy).
     # The line end goes on the last column (a pass over one column, not over the whole lines).
-    parts[-1] = pc.binary_join_element_wise(parts[-1], _constant("\n", n), _constant("", n))
-    ended = pc.binary_join_element_wise(*parts, _constant(sep, n)) if len(parts) > 1 else parts[-1]
+    parts[-1] = kernels.join(parts[-1], _constant("\n", n), _constant("", n))
+    ended = kernels.join(*parts, _constant(sep, n)) if len(parts) > 1 else parts[-1]
     buffers = ended.buffers()
     offsets = np.frombuffer(buffers[1], dtype=np.int32, count=n + 1, offset=ended.offset * 4)
     return memoryview(buffers[2])[int(offsets[0]):int(offsets[-1])].tobytes()

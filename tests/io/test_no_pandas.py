@@ -1,6 +1,7 @@
 """Issue 20: pyarrow's pandas shim (``to_numpy``, ``pa.array``) imports pandas whenever it is installed, 0.2-0.5 s
 on every batch command; entcli reads and writes through Arrow buffers instead. Checked with -X importtime in
-this environment (CI's second stage has pandas, from the oracle extra)."""
+this environment (CI's second stage has pandas, from the oracle extra). Nor ``pyarrow.compute``, whose wrappers cost
+40-70 ms to build (entcli/io/kernels.py calls the kernels by name)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ def inputs(tmp_path_factory):
     ["softmax", "-i", "{d}/p.csv", "-o", "csv"],
     ["entropy", "-i", "{d}/p.parquet", "-o", "csv"],
     ["simulate", "-i", "{d}/z.csv", "--steps", "30", "-o", "csv"],  # pyarrow loaded for the output's size
+    ["normalize", "-i", "{d}/p.csv", "--ratio", "0.5", "-o", "csv"],
 ])
 def test_no_pandas_import(inputs, args):
     argv = [a.format(d=inputs) for a in args]
@@ -49,3 +51,4 @@ def test_no_pandas_import(inputs, args):
     imported = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time")]
     assert "pyarrow" in imported  # the fast path (reading, or formatting a big output) was taken
     assert not [m for m in imported if m == "pandas" or m.startswith("pandas.")], "pandas was imported"
+    assert "pyarrow.compute" not in imported
