@@ -26,8 +26,10 @@ def safe_log(p: ArrayLike) -> Array:
 def xlogx(p: ArrayLike) -> Array:
     """p · ln p elementwise, with the limit 0 · ln 0 = 0 (nats)."""
     p = np.asarray(p, dtype=np.float64)
-    out = np.zeros_like(p)
-    np.multiply(p, np.log(p, where=p > 0, out=np.zeros_like(p)), out=out, where=p > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.log(p)  # -inf at 0 (NaN below), then 0 · -inf = NaN: set to 0 where p = 0
+        out *= p
+    np.copyto(out, 0.0, where=p == 0)
     return out
 
 

