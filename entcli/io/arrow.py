@@ -32,8 +32,12 @@ def available() -> bool:
     return True
 
 
-def chunk_parser(delimiter: str | None, width: int | None = None
-                 ) -> Callable[[bytes], NDArray[np.float64] | None] | None:
+#: What a CSV chunk parser returns: the outcome columns as float64, the text columns (or None), and how many
+#: newlines the chunk holds (its reader's line count moves on by that much).
+Parsed = tuple[NDArray[np.float64], "dict[str, NDArray[Any]] | None", int]
+
+
+def chunk_parser(delimiter: str | None, width: int | None = None) -> Callable[[bytes], Parsed | None] | None:
     """A parser for chunks of text with a one-character ``delimiter``, or None (not installed or unsupported).
     With the ``width`` of the rows, every column is read as float64 (no type inference: ~5x faster on wide rows);
     a chunk of another width or with a non-number fails, and the NumPy reader names the line."""
@@ -43,15 +47,16 @@ def chunk_parser(delimiter: str | None, width: int | None = None
     import pyarrow.csv as pacsv
 
     names = [f"f{i}" for i in range(width)] if width else None
-    options = (pacsv.ReadOptions(column_names=names, autogenerate_column_names=names is None, use_threads=True,
-                                 block_size=8 << 20),
-               pacsv.ParseOptions(delimiter=delimiter, quote_char=False, ignore_empty_lines=True),
-               pacsv.ConvertOptions(null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False,
-                                    column_types=dict.fromkeys(names, pa.float64()) if names else None))
+    read = _Reader(pacsv.ReadOptions(column_names=names, autogenerate_column_names=names is None, use_threads=True,
+                                     block_size=8 << 20),
+                   pacsv.ParseOptions(delimiter=delimiter, quote_char=False),
+                   pacsv.ConvertOptions(null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                        column_types=dict.fromkeys(names, pa.float64()) if names else None))
 
-    def parse(data: bytes) -> NDArray[np.float64] | None:
-        table = _read(data, options)
-        return None if table is None else _numbers(table.columns)
+    def parse(data: bytes) -> Parsed | None:
+        table, newlines = read(data)
+        values = None if table is None else _numbers(table.columns)
+        return None if values is None else (values, None, newlines)
 
     return parse
 
@@ -153,8 +158,7 @@ def _distribution(table: Any, field: str | None, names: list[str] | None, width:
     return to_numpy(flat).reshape(len(column), width)
 
 
-def table_chunk_parser(delimiter: str | None, layout: Layout
-                       ) -> Callable[[bytes], tuple[NDArray[np.float64], dict[str, NDArray[Any]] | None] | None] | None:
+def table_chunk_parser(delimiter: str | None, layout: Layout) -> Callable[[bytes], Parsed | None] | None:
     """A parser for chunks of a table (:class:`~entcli.io.roles.Layout`): the outcome columns as float64, the
     text columns as strings (never converted), other columns skipped; None where :func:`chunk_parser` would be."""
     if not _supported(delimiter):
@@ -164,20 +168,20 @@ def table_chunk_parser(delimiter: str | None, layout: Layout
 
     text_columns = layout.text_columns
     generated = [f"f{i}" for i in range(layout.width)]
-    options = (pacsv.ReadOptions(column_names=generated, use_threads=True, block_size=8 << 20),
-               pacsv.ParseOptions(delimiter=delimiter, quote_char='"', ignore_empty_lines=True),
-               pacsv.ConvertOptions(null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False,
-                                    include_columns=[generated[i] for i in (*layout.outcomes, *text_columns)],
-                                    column_types={**{generated[i]: pa.float64() for i in layout.outcomes},
-                                                  **{generated[i]: pa.string() for i in text_columns}}))
+    read = _Reader(pacsv.ReadOptions(column_names=generated, use_threads=True, block_size=8 << 20),
+                   pacsv.ParseOptions(delimiter=delimiter, quote_char='"'),
+                   pacsv.ConvertOptions(null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                        include_columns=[generated[i] for i in (*layout.outcomes, *text_columns)],
+                                        column_types={**{generated[i]: pa.float64() for i in layout.outcomes},
+                                                      **{generated[i]: pa.string() for i in text_columns}}))
 
-    def parse(data: bytes) -> tuple[NDArray[np.float64], dict[str, NDArray[Any]] | None] | None:
-        table = _read(data, options)
+    def parse(data: bytes) -> Parsed | None:
+        table, newlines = read(data)
         values = None if table is None else _numbers([table.column(generated[i]) for i in layout.outcomes])
         if table is None or values is None:
             return None
         fields = {layout.name_of(i): to_numpy(kernels.trim(table.column(generated[i]), " \t")) for i in text_columns}
-        return values, fields or None
+        return values, fields or None, newlines
 
     return parse
 
@@ -186,18 +190,60 @@ def _supported(delimiter: str | None) -> bool:
     return delimiter is not None and len(delimiter) == 1 and delimiter not in "\"'#" and available()
 
 
-def _read(data: bytes, options: tuple[Any, Any, Any]) -> Any:
-    """pyarrow's table of a chunk, or None for what the NumPy reader must see (comments, CR, any parse error)."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
+class _Reader:
+    """pyarrow's table of a chunk and the chunk's newline count; (None, 0) for what the NumPy reader must see
+    (comments, CR, any parse error).
 
-    if b"#" in data or b"\r" in data:
-        return None  # comments and CR line ends: the NumPy reader's job
-    try:
-        return pacsv.read_csv(pa.py_buffer(data), read_options=options[0], parse_options=options[1],
-                              convert_options=options[2])
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-        return None
+    A chunk is parsed with blank lines taken as rows first: a blank row fails to convert, so a table means there
+    was none, and the newlines are its rows (one fewer where the input's last line has no newline), with no pass
+    over the bytes to count them. Once a chunk had blank lines (or where it starts with one, as the first chunk
+    does where a header was blanked), it is parsed skipping them, and its newlines are counted."""
+
+    def __init__(self, read: Any, parse: Any, convert: Any) -> None:
+        import pyarrow.csv as pacsv
+
+        self.options = read, convert
+        self.strict = pacsv.ParseOptions(delimiter=parse.delimiter, quote_char=parse.quote_char,
+                                         ignore_empty_lines=False)
+        self.lenient = pacsv.ParseOptions(delimiter=parse.delimiter, quote_char=parse.quote_char,
+                                          ignore_empty_lines=True)
+        self.blank_lines_seen = False
+
+    def __call__(self, data: bytes) -> tuple[Any, int]:
+        if b"#" in data or b"\r" in data:
+            return None, 0  # comments and CR line ends: the NumPy reader's job
+        # A quoted value may hold a newline, which pyarrow takes in: then a row is more than a line, which the NumPy
+        # reader does not allow (it names the line), so such a chunk is its to read.
+        quoted = self.strict.quote_char and self.strict.quote_char.encode() in data
+        unended = not data.endswith(b"\n")
+        if not self.blank_lines_seen and not data.startswith(b"\n"):
+            table = self._read(data, self.strict)
+            if table is not None and not quoted:
+                return table, table.num_rows - unended
+            if table is not None:
+                newlines = data.count(b"\n")
+                return (table, newlines) if newlines + unended == table.num_rows else (None, 0)
+            self.blank_lines_seen = True  # or another fault: the lenient parse tells
+        table = self._read(data, self.lenient)
+        if table is None:
+            return None, 0
+        newlines = data.count(b"\n")
+        if quoted:
+            ends = np.frombuffer(data, dtype=np.uint8) == ord("\n")
+            blank = int(np.count_nonzero(ends[1:] & ends[:-1])) + bool(ends[0])
+            if table.num_rows != newlines + unended - blank:
+                return None, 0
+        return table, newlines
+
+    def _read(self, data: bytes, parse: Any) -> Any:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        try:
+            return pacsv.read_csv(pa.py_buffer(data), read_options=self.options[0], parse_options=parse,
+                                  convert_options=self.options[1])
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            return None
 
 
 def _numbers(columns: list[Any]) -> NDArray[np.float64] | None:

@@ -443,15 +443,10 @@ def _text_blocks(
         else:
             parsed = fast(raw if raw is not None else text.encode()) if callable(fast) and pending is None \
                 else None
-        fields = None
-        if layout is not None and parsed is not None:
-            rows, fields = parsed
-        else:
-            rows = parsed
+        rows, fields, newlines = parsed if parsed is not None else (None, None, 0)
         if rows is not None and (k is None or rows.shape[1] == k):
             k = rows.shape[1]
             line_of = _lazy_lines(raw, text, line, len(rows))
-            newlines = raw.count(b"\n") if raw is not None else text.count("\n")
         else:
             if raw is not None:
                 text, pending = decode_partly(raw, name, line, on_bad)
