@@ -62,15 +62,14 @@ def chunk_parser(delimiter: str | None, width: int | None = None) -> Callable[[b
 
 
 def json_lines_parser(field: str | None, names: list[str] | None, outcomes: tuple[int, ...], width: int,
-                      extras: dict[str, type]) -> Callable[[bytes], tuple[NDArray[np.float64], dict[str, NDArray[Any]]
-                                                                            | None] | None] | None:
+                      extras: dict[str, type]) -> Callable[[bytes], Parsed | None] | None:
     """A parser for chunks of JSON Lines whose rows are objects (None where pyarrow is not installed): the
     distribution at the dotted ``field`` (an array of ``width`` numbers, or with ``names`` an object of them), else
     the object's own number-valued ``names``; ``extras`` the top-level fields read as they are (str, int, float).
-    It returns the outcomes in ``outcomes`` order and the extras as Python objects, or None for any chunk that is not
-    exactly that (a missing or extra name, a null, a string or a bool among the numbers, a key twice, a ragged row,
-    blank or comment lines): the Python reader then reads it, and names what is wrong. The chunks are UTF-8
-    already checked (text the reader decoded)."""
+    It returns the outcomes in ``outcomes`` order, the extras as Python objects and the chunk's newlines, or None
+    for any chunk that is not exactly that (a missing or extra name, a null, a string or a bool among the numbers, a
+    key twice, a ragged row, blank or comment lines, not one row a line, bytes that are not UTF-8): the Python
+    reader then reads it, and names what is wrong."""
     try:
         import pyarrow as pa
         import pyarrow.json as pajson
@@ -91,26 +90,29 @@ def json_lines_parser(field: str | None, names: list[str] | None, outcomes: tupl
     behaviour = "ignore" if field is not None and names is None else "error"
     options = pajson.ParseOptions(explicit_schema=pa.schema(fields), unexpected_field_behavior=behaviour)
 
-    def parse(data: bytes) -> tuple[NDArray[np.float64], dict[str, NDArray[Any]] | None] | None:
-        if b"\n\n" in data or data.startswith((b"\n", b"#")) or b"\n#" in data or b"\r" in data:
-            return None  # blank or comment lines: the rows' line numbers are the Python reader's to count
+    def parse(data: bytes) -> Parsed | None:
+        if b"\r" in data or not (data.isascii() or _is_utf8(data)):
+            return None  # CR line ends, or a line the Python reader names as not UTF-8 (pyarrow does not check)
         try:
             table = pajson.read_json(pa.BufferReader(data), parse_options=options)
         except pa.ArrowInvalid:
             return None
-        if any(column.null_count for column in table.columns):
+        # One row a line: a blank or comment line, two rows on a line or a row over two are the Python reader's to
+        # read or name (pyarrow skips blank lines and breaks rows at no particular place).
+        newlines = data.count(b"\n")
+        if table.num_rows != newlines + (not data.endswith(b"\n")) or \
+                any(column.null_count for column in table.columns):
             return None
         values = _distribution(table, field, names, width)
         if values is None:
             return None
         kept = {k: np.array(table.column(k).to_pylist(), dtype=object) for k in extras}
-        return values[:, list(outcomes)] if list(outcomes) != list(range(width)) else values, kept or None
+        return values[:, list(outcomes)] if list(outcomes) != list(range(width)) else values, kept or None, newlines
 
     return parse
 
 
-def json_array_lines_parser(width: int, outcomes: tuple[int, ...]
-                            ) -> Callable[[bytes], tuple[NDArray[np.float64], None] | None] | None:
+def json_array_lines_parser(width: int, outcomes: tuple[int, ...]) -> Callable[[bytes], Parsed | None] | None:
     """A parser for chunks of JSON Lines whose rows are arrays of ``width`` numbers (None where pyarrow is not
     installed): each line is made an object ``{"r": [...]}`` by one bytes replace and read as such; None for any
     chunk that is not exactly that (a blank line or anything else makes invalid JSON, which the Python reader
@@ -119,13 +121,21 @@ def json_array_lines_parser(width: int, outcomes: tuple[int, ...]
     if parse is None:
         return None
 
-    def arrays(data: bytes) -> tuple[NDArray[np.float64], None] | None:
-        if not data.endswith(b"\n") or b"\r" in data or b"#" in data:
+    def arrays(data: bytes) -> Parsed | None:
+        if not data.endswith(b"\n") or b"\r" in data:
             return None
         result = parse(b'{"r":' + data[:-1].replace(b"\n", b'}\n{"r":') + b"}\n")
-        return None if result is None else (result[0], None)
+        return None if result is None else (result[0], None, result[2])
 
     return arrays
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _distribution(table: Any, field: str | None, names: list[str] | None, width: int) -> NDArray[np.float64] | None:

@@ -453,8 +453,8 @@ def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler
 
     roles = roles or Roles()
     count = Bytes()
-    chunks: Iterator[tuple[str, int]] = _decoded(read_chunks(stream, head, name=name, wait=wait, count=count,
-                                                             max_line=max_line), name, on_bad)
+    raw_chunks = read_chunks(stream, head, name=name, wait=wait, count=count, max_line=max_line)
+    chunks: Iterator[tuple[str, int]] = _decoded(raw_chunks, name, on_bad)
     # The chunks up to the first with a content line (every chunk with --fill 0: the union needs every row).
     pending = list(chunks) if roles.fill else list(_up_to_content(chunks))
     source = Source(name, iter(()), None, "jsonl", bytes=count)
@@ -469,30 +469,64 @@ def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler
         source.names, source.keys, source.notes = shape.outcome_names, shape.key_names, shape.notes()
         source.columns = shape.columns()
 
+    def in_python(text: str, line: int, start: int) -> Block | None:
+        """The rows of a decoded chunk by Python's JSON parser (one array of all its lines, else line by line)."""
+        raw, idx, numbers = _line_items(text, line)
+        if shape is None:
+            _bad_first(raw, idx, numbers, name)
+        assert shape is not None
+        try:
+            value = json.loads("[" + ",".join(raw[j] for j in idx) + "]")
+            rows, fields = _rows(shape, value, functools.partial(_line_name, numbers))
+        except (ValueError, InputError, RecursionError):
+            rows, fields, numbers = _jsonl_slowly(shape, raw, idx, numbers, name, on_bad)
+        return _block(rows, start, numbers.__getitem__, fields, len(shape.layout.outcomes)) if rows else None  # type: ignore[union-attr]
+
     def blocks() -> Iterator[Block]:
+        from entcli.io.text import _read_ahead
+
         start = 0
         parser: Any = None
-        for text, line in itertools.chain(pending, chunks):
+        line = 1
+        # The chunks read to find the first row, decoded already; then the rest as bytes, each parsed by pyarrow in
+        # a thread while the one before is computed and written, and decoded only where Python's parser must read it
+        # (pyarrow's parser takes the chunk exactly or not at all, and says how many lines it had).
+        for text, line in pending:
             if parser is None and shape is not None and fast and not roles.fill and len(text) >= FAST_JSON_BYTES:
                 parser = _arrow_parser(shape, first)  # type: ignore[arg-type]  # a row RowShape took: dict or list
             parsed = parser(text.encode()) if parser else None
+            block = Block(parsed[0], start, functools.partial(operator.add, line), fields=parsed[1]) \
+                if parsed is not None else in_python(text, line, start)
+            if block is not None:
+                yield block
+                start += len(block.values)
+        if pending:
+            line += pending[-1][0].count("\n")
+        raw = next(raw_chunks, None)
+        ready: tuple[Any] | None = None
+        while raw is not None:
+            if parser is None and shape is not None and fast and not roles.fill and len(raw) >= FAST_JSON_BYTES:
+                parser = _arrow_parser(shape, first)  # type: ignore[arg-type]
+            parsed = ready[0] if ready is not None else parser(raw) if parser else None
+            error = None
             if parsed is not None:
-                values, fields = parsed
-                yield Block(values, start, functools.partial(operator.add, line), fields=fields)
-                start += len(values)
-                continue
-            raw, idx, numbers = _line_items(text, line)
-            if shape is None:
-                _bad_first(raw, idx, numbers, name)
-            assert shape is not None
-            try:
-                value = json.loads("[" + ",".join(raw[j] for j in idx) + "]")
-                rows, fields = _rows(shape, value, functools.partial(_line_name, numbers))
-            except (ValueError, InputError, RecursionError):
-                rows, fields, numbers = _jsonl_slowly(shape, raw, idx, numbers, name, on_bad)
-            if rows:
-                yield _block(rows, start, numbers.__getitem__, fields, len(shape.layout.outcomes))  # type: ignore[union-attr]
-                start += len(rows)
+                block, newlines = Block(parsed[0], start, functools.partial(operator.add, line), fields=parsed[1]), \
+                    parsed[2]
+            else:
+                text, error = decode_partly(raw, name, line, on_bad)
+                block, newlines = in_python(text, line, start), text.count("\n")
+            ahead = _read_ahead(raw_chunks, parser) if parser and error is None else None
+            if block is not None:
+                yield block
+                start += len(block.values)
+            if error is not None:
+                raise error
+            line += newlines
+            if ahead is not None:
+                raw, parse = ahead()
+                ready = (parse,)
+            else:
+                raw, ready = next(raw_chunks, None), None
         if start == 0:
             raise NoRows(f"{name}: no rows to read (empty input)", "give one JSON array per line")
 

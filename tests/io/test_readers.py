@@ -375,3 +375,40 @@ def test_fast_reader_counts_lines_as_the_numpy_reader(tmp_path_factory, kinds, h
         return seen, error
 
     assert run(True) == run(False)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(["row", "row", "row", "blank", "comment", "two", "split", "latin1", "spaces"]),
+                min_size=20, max_size=120),
+       st.booleans(), st.sampled_from([128, 300, 1000]), st.sampled_from(["object", "array"]), st.booleans())
+def test_fast_json_lines_reader_is_the_python_reader(tmp_path_factory, kinds, final_newline, chunk, shape, skip):
+    # pyarrow's JSON reader skips blank lines, takes two rows on a line or one over two lines and does not check
+    # UTF-8: a chunk it reads is taken only when it has one row a line and is UTF-8, so that every row gets the line
+    # the Python reader gives it, and every fault its message (or, skipped, its report).
+    from entcli.io import jsonrows
+
+    def row(i: int) -> bytes:
+        p = f"[{i % 3 / 4}, {1 - i % 3 / 4}]"
+        return (f'{{"id": "r{i}", "p": {p}}}' if shape == "object" else p).encode()
+
+    special = {"blank": b"", "comment": b"# note", "two": row(1) + b" " + row(2), "split": row(3)[:-3] + b"\n" +
+               row(3)[-3:], "latin1": b'{"id": "caf\xe9", "p": [0.5, 0.5]}', "spaces": b"   "}
+    lines = [row(i) if kind == "row" else special[kind] for i, kind in enumerate(kinds)]
+    path = tmp_path_factory.mktemp("jsonl") / "t.jsonl"
+    path.write_bytes(row(0) + b"\n" + b"\n".join(lines) + (b"\n" if final_newline else b""))
+
+    def run(fast: bool):
+        seen, error, skipped = [], None, []
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(text_reader, "CHUNK_BYTES", chunk)
+            mp.setattr(jsonrows, "FAST_JSON_BYTES", 1)
+            try:
+                source = open_source(str(path), fast=fast, on_bad=skipped.append if skip else None)
+                for block in iter_blocks(source):
+                    ids = block.fields["id"].tolist() if block.fields else [None] * len(block.values)
+                    seen += [(block.values[i].tolist(), ids[i], block.where(i)) for i in range(len(block.values))]
+            except InputError as e:
+                error = str(e)
+        return seen, error, skipped
+
+    assert run(True) == run(False)
