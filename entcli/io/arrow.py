@@ -160,7 +160,8 @@ def _distribution(table: Any, field: str | None, names: list[str] | None, width:
     offsets = to_numpy(column.offsets)
     if len(column) and not (np.diff(offsets) == width).all():
         return None
-    flat = column.flatten()
+    # The lists' values are their child array's [offsets[0], offsets[-1]) (flatten() would import pyarrow.compute).
+    flat = column.values.slice(int(offsets[0]), int(offsets[-1] - offsets[0])) if len(column) else column.values
     if flat.null_count:
         return None
     if not isinstance(flat, pa.Array) or len(flat) != len(column) * width:

@@ -5,6 +5,7 @@ this environment (CI's second stage has pandas, from the oracle extra). Nor ``py
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -28,6 +29,10 @@ def inputs(tmp_path_factory):
         f.write("id," + ",".join(f"c{j}" for j in range(10)) + "\n")
         for i, row in enumerate(p.tolist()):
             f.write(f"r{i}," + ",".join(map(repr, row)) + "\n")
+    with open(tmp / "p.jsonl", "w") as f:  # ~8 MB of objects, and of arrays: pyarrow's JSON reader
+        f.write("".join(json.dumps({"id": f"r{i}", "p": row}) + "\n" for i, row in enumerate(p.tolist())))
+    with open(tmp / "a.jsonl", "w") as f:
+        f.write("".join(json.dumps(row) + "\n" for row in p.tolist()))
     np.savetxt(tmp / "z.csv", rng.normal(size=(3000, 10)), delimiter=",", fmt="%.17g")  # 50 kB: no fast reader
     pq.write_table(pa.table({"id": [f"r{i}" for i in range(1000)], "a": p[:1000, 0], "b": 1 - p[:1000, 0]}),
                    tmp / "p.parquet")
@@ -42,6 +47,8 @@ def inputs(tmp_path_factory):
     ["entropy", "-i", "{d}/p.parquet", "-o", "csv"],
     ["simulate", "-i", "{d}/z.csv", "--steps", "30", "-o", "csv"],  # pyarrow loaded for the output's size
     ["normalize", "-i", "{d}/p.csv", "--ratio", "0.5", "-o", "csv"],
+    ["entropy", "-i", "{d}/p.jsonl", "-o", "csv"],
+    ["entropy", "-i", "{d}/a.jsonl", "-o", "csv"],
 ])
 def test_no_pandas_import(inputs, args):
     argv = [a.format(d=inputs) for a in args]
