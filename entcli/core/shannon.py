@@ -11,6 +11,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from entcli.core.reductions import row_sums
 from entcli.core.units import nats_to
 
 Array = NDArray[np.float64]
@@ -48,9 +49,17 @@ def entropy(p: ArrayLike, base: float = math.e) -> Array:
 
     Examples: H(¼,¼,¼,¼) = 2 bits; H(0.99, 0.01) = 0.0808 bits.
     """
-    h = -np.sum(xlogx(p), axis=-1)
+    h = -row_sums(xlogx(p))
     # -0.0 for a one-hot row reads badly; entropy is never negative.
     return (h + 0.0) * nats_to(base)
+
+
+def support(p: ArrayLike) -> NDArray[np.int64]:
+    """The number of outcomes with p_i > 0 in each row (K where every one is: one flat test, not a count per row)."""
+    positive = np.asarray(p) > 0
+    if positive.ndim == 2 and positive.all():
+        return np.full(positive.shape[0], positive.shape[1], dtype=np.int64)
+    return np.count_nonzero(positive, axis=-1).astype(np.int64)
 
 
 def perplexity(h_nats: ArrayLike) -> Array:
@@ -76,7 +85,7 @@ def entropy_summary(p: ArrayLike, base: float = math.e) -> dict[str, Array]:
     return {
         "entropy": h_nats * scale,
         "k": np.full(n, k, dtype=np.int64),
-        "support": np.count_nonzero(p > 0, axis=-1).astype(np.int64),
+        "support": support(p),
         "max_entropy": np.full(n, max_nats * scale),
         "normalized": normalized,
         "perplexity": perplexity(h_nats),

@@ -61,3 +61,12 @@ def test_xlogx_limits_and_what_is_not_a_probability():
     assert got[:3].tolist() == [0.0, 0.0, 0.0]
     assert got[3] == 0.5 * math.log(0.5)
     assert np.isnan(got[4]) and np.isnan(got[5]) and got[6] == np.inf  # never turned into 0
+
+
+def test_support_counts_positive_outcomes_with_and_without_zeros():
+    from entcli.core.shannon import support
+
+    assert support(np.full((3, 4), 0.25)).tolist() == [4, 4, 4]  # the flat shortcut
+    assert support(np.array([[0.5, 0.5, 0.0], [1.0, 0.0, 0.0], [np.nan, 0.5, 0.5]])).tolist() == [2, 1, 2]
+    assert support(np.array([0.2, 0.8, 0.0])).tolist() == 2  # one row
+    assert support(np.zeros((0, 3))).tolist() == []
