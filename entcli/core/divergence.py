@@ -15,7 +15,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from entcli.core.errors import DomainError
-from entcli.core.shannon import entropy, safe_log
+from entcli.core.reductions import row_sums
+from entcli.core.shannon import entropy, safe_log, xlogx
 from entcli.core.units import nats_to
 from entcli.core.vocabulary import KL_FIELDS
 
@@ -30,11 +31,16 @@ def _pair(p: ArrayLike, q: ArrayLike) -> tuple[Array, Array]:
     return p, q
 
 
+_TINY = np.finfo(np.float64).tiny
+
+
 def _log_ratio(p: Array, q: Array) -> Array:
     """ln(p/q): from the ratio (one rounding) where it is a normal float, else ln p − ln q (±inf at zeros)."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = p / q
-        usable = np.isfinite(ratio) & (ratio >= np.finfo(np.float64).tiny)
+        if ratio.size and ratio.min() >= _TINY and ratio.max() < np.inf:  # every ratio usable (a NaN fails both)
+            return np.log(ratio)
+        usable = np.isfinite(ratio) & (ratio >= _TINY)
         return np.where(usable, np.log(np.where(usable, ratio, 1.0)), safe_log(p) - safe_log(q))
 
 
@@ -98,15 +104,15 @@ def _kl_sum(p: Array, q: Array) -> Array:
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         pos = p > 0
         diff = p - q
-        near = pos & (q > 0) & (np.abs(diff) < _SERIES_BELOW * q)
-        far = np.sum(np.where(pos & ~near, p * _log_ratio(p, q), 0.0), axis=-1)
+        near = pos & (np.abs(diff) < _SERIES_BELOW * q)  # true only where q > 0 (never for a NaN)
+        far = row_sums(np.where(pos & ~near, p * _log_ratio(p, q), 0.0))
         if not near.any():
             return far
         q_near = q[near]
         smooth = np.zeros(p.shape)
         smooth[near] = q_near * _kl_kernel(diff[near] / q_near)
-        linear = np.sum(np.where(near, diff, 0.0), axis=-1)
-    return far + (linear + np.sum(smooth, axis=-1))
+        linear = row_sums(np.where(near, diff, 0.0))
+    return far + (linear + row_sums(smooth))
 
 
 def cross_entropy_terms(p: ArrayLike, q: ArrayLike, log_q: ArrayLike | None = None) -> Array:
@@ -148,18 +154,22 @@ def _js_kernel(p: Array, q: Array) -> Array:
     For |t| < 0.1 the series f(t) = Σ_{k≥1} t^(2k) / (k (2k − 1)); else a ln a + b ln b with a = 2p/(p + q) and
     b = 2q/(p + q) = 1 ∓ t computed from p and q themselves (so b = 0 exactly when q = 0; 0 ln 0 = 0).
     """
+    p, q = np.broadcast_arrays(p, q)
     with np.errstate(invalid="ignore", divide="ignore"):
         s = p + q
-        t = np.where(s > 0, (p - q) / np.where(s > 0, s, 1.0), 0.0)
+        s = np.where(s > 0, s, 1.0)  # where p + q = 0, a = b = t = 0
+        out = xlogx(2 * p / s)  # a ln a + b ln b, each from one rounding of p, q themselves
+        out += xlogx(2 * q / s)
+        # The series only where it is needed: near-equal outcomes are usually few.
+        t = (p - q) / s
         small = np.abs(t) < _JS_SERIES_BELOW
-        t2 = np.where(small, t * t, 0.0)
-        acc = np.zeros_like(t2)
-        for c in _JS_SERIES[::-1]:
-            acc = acc * t2 + c
-        a, b = 2 * p / np.where(s > 0, s, 1.0), 2 * q / np.where(s > 0, s, 1.0)
-        direct = np.where(a > 0, a * np.log(np.where(a > 0, a, 1.0)), 0.0) + \
-            np.where(b > 0, b * np.log(np.where(b > 0, b, 1.0)), 0.0)
-    return np.where(small, acc * t2, direct)
+        if small.any():
+            t2 = t[small] ** 2
+            acc = np.full_like(t2, _JS_SERIES[-1])
+            for c in _JS_SERIES[-2::-1]:
+                acc = acc * t2 + c
+            out[small] = acc * t2
+    return out
 
 
 def js_divergence(p: ArrayLike, q: ArrayLike, base: float = math.e) -> Array:
@@ -173,7 +183,7 @@ def js_divergence(p: ArrayLike, q: ArrayLike, base: float = math.e) -> Array:
     ~1e-16 / JS of it).
     """
     p, q = _pair(p, q)
-    js = 0.25 * np.sum((p + q) * _js_kernel(p, q), axis=-1)
+    js = 0.25 * row_sums((p + q) * _js_kernel(p, q))
     return np.clip(js, 0.0, math.log(2.0)) * nats_to(base)
 
 

@@ -15,7 +15,11 @@ def row_sums(x: NDArray[np.float64]) -> NDArray[np.float64]:
     ``np.sum(x, axis=-1)`` runs its inner loop once per row: for rows of ten numbers that is ~4x slower than
     ``einsum``, which adds the same numbers with as many partial sums. Up to :data:`EINSUM_WIDTH` numbers per row
     both are as accurate (max relative error 4.4e-16 against ``math.fsum`` on random rows, tests/core); the last bit
-    may differ. Wider rows get NumPy's pairwise sum, whose error grows as log K."""
+    may differ. Wider rows get NumPy's pairwise sum, whose error grows as log K. A row's sum depends on its values
+    alone (not on where in a block it is, nor on the block's layout)."""
     if x.ndim != 2 or x.shape[1] > EINSUM_WIDTH or x.dtype != np.float64:
         return np.sum(x, axis=-1)
-    return np.einsum("ij->i", x)
+    # einsum's order of additions follows the memory layout: rows laid out one way, so that a row's sum is the
+    # same however its block was read (a column-major block summed apart from a row-major one differed in the
+    # last bit, and a partitioned dataset then printed other digits than the single file).
+    return np.einsum("ij->i", np.ascontiguousarray(x))
