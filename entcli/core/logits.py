@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from entcli.core.errors import DomainError
+from entcli.core.reductions import row_max, row_sums
 
 
 def _scaled(z: ArrayLike, temperature: float) -> NDArray[np.float64]:
@@ -23,7 +24,7 @@ def _scaled(z: ArrayLike, temperature: float) -> NDArray[np.float64]:
 
 
 def _row_max(z: NDArray[np.float64]) -> NDArray[np.float64]:
-    m = np.max(z, axis=-1, keepdims=True)
+    m = row_max(z)[..., None] if z.ndim == 2 else np.max(z, axis=-1, keepdims=True)
     # A row of all -inf (or with NaN/+inf, which callers reject) has no finite maximum: shift by 0.
     return np.where(np.isfinite(m), m, 0.0)
 
@@ -38,7 +39,7 @@ def logsumexp(z: ArrayLike, temperature: float = 1.0) -> NDArray[np.float64]:
     """log Σ_k exp(z_k / T) for each row, without overflow: m + log Σ exp(z/T − m), m = max z/T."""
     z = _scaled(z, temperature)
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        return (_row_max(z) + np.log(np.sum(np.exp(_shifted(z)), axis=-1, keepdims=True)))[..., 0]
+        return (_row_max(z) + np.log(row_sums(np.exp(_shifted(z))))[..., None])[..., 0]
 
 
 def _shifted_scaled(z: ArrayLike, temperature: float) -> NDArray[np.float64]:
@@ -56,7 +57,7 @@ def log_softmax(z: ArrayLike, temperature: float = 1.0) -> NDArray[np.float64]:
     """log σ(z/T)_j = (z_j − m)/T − log Σ_k exp((z_k − m)/T), m = max z, in nats; never log(softmax(z))."""
     shifted = _shifted_scaled(z, temperature)
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        lse = np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+        lse = np.log(row_sums(np.exp(shifted)))[..., None]
         return shifted - lse
 
 
@@ -67,4 +68,4 @@ def softmax(z: ArrayLike, temperature: float = 1.0) -> NDArray[np.float64]:
     """
     with np.errstate(over="ignore", invalid="ignore"):
         e = np.exp(_shifted_scaled(z, temperature))
-        return e / np.sum(e, axis=-1, keepdims=True)
+        return e / row_sums(e)[..., None]

@@ -23,3 +23,20 @@ def row_sums(x: NDArray[np.float64]) -> NDArray[np.float64]:
     # same however its block was read (a column-major block summed apart from a row-major one differed in the
     # last bit, and a partitioned dataset then printed other digits than the single file).
     return np.einsum("ij->i", np.ascontiguousarray(x))
+
+
+#: Up to this many numbers per row, :func:`row_max` takes the maximum column by column.
+NARROW = 16
+
+
+def row_max(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """max_j x_ij of each row (NaN where the row has one, as ``np.max``).
+
+    For narrow rows NumPy's per-row loop dominates (3.5x slower at ten numbers a row): the maximum is then taken a
+    column at a time, over all rows at once. From :data:`NARROW` numbers a row on, ``np.max``."""
+    if x.ndim != 2 or x.shape[1] > NARROW or x.shape[1] == 0:
+        return np.max(x, axis=-1)
+    m = x[:, 0].copy()
+    for j in range(1, x.shape[1]):
+        np.maximum(m, x[:, j], out=m)
+    return m

@@ -82,3 +82,17 @@ def test_row_sums_depend_on_the_values_alone():
     assert np.array_equal(row_sums(np.concatenate([rows, rows], axis=1)[:, :10]), want)
     assert np.array_equal(row_sums(rows[7:]), want[7:])
     assert np.array_equal(row_sums(rows[::-1])[::-1], want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 20)),
+              elements=st.sampled_from([0.0, -0.0, 1.5, -3.0, 700.0, -1e308, np.nan, np.inf, -np.inf])))
+def test_row_max_and_logit_rows_against_the_rule(x):
+    from entcli.core.reductions import row_max
+
+    want = [max(r) if not any(math.isnan(v) for v in r) else math.nan for r in x.tolist()]
+    got = row_max(x).tolist()
+    assert [g == w or (math.isnan(g) and math.isnan(w)) for g, w in zip(got, want, strict=True)] == [True] * len(want)
+    # A row of logits is bad with a NaN or +inf, or when every logit is -inf.
+    rule = [any(math.isnan(v) or v == math.inf for v in r) or all(v == -math.inf for v in r) for r in x.tolist()]
+    assert bad_rows(x, "logits").tolist() == rule
