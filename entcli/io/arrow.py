@@ -476,6 +476,12 @@ def _mask(mask: NDArray[np.bool_]) -> Any:
     return pa.Array.from_buffers(pa.bool_(), len(mask), [None, pa.py_buffer(np.packbits(mask, bitorder="little"))])
 
 
+def _constant_column(col: NDArray[Any]) -> bool:
+    """True when every value of a 1-D numeric column has the first one's bits (so 0.0 and -0.0 differ)."""
+    bits = np.ascontiguousarray(col).view(np.int64 if col.dtype.itemsize == 8 else f"i{col.dtype.itemsize}")
+    return bool((bits == bits[0]).all())
+
+
 def number_lines(columns: list[NDArray[Any] | str], n: int, sep: str, inner: str | None = None) -> bytes | None:
     """The text of ``n`` rows, each ``columns`` joined by ``sep`` and ended by a newline, formatted and joined by
     Arrow (no Python string per number), byte for byte what :func:`entcli.io.numbers.format_numbers` and a join
@@ -511,6 +517,10 @@ def _lines(columns: list[NDArray[Any] | str], n: int, sep: str, inner: str | Non
             continue
         if col.ndim > 2 or col.dtype.kind not in "fiu":
             return None
+        if col.ndim == 1 and n > 1 and _constant_column(col):  # K, log K, the unit's order: formatted once
+            one = _float_texts(col[:1]) if col.dtype.kind == "f" else kernels.cast_to_string(_numbers_array(col[:1]))
+            plan.append(("text", _constant(one[0].as_py(), n)))
+            continue
         pool = floats if col.dtype.kind == "f" else ints
         width = 1 if col.ndim == 1 else col.shape[1]
         plan.append(("floats" if pool is floats else "ints", (len(pool), width, col.ndim == 2 and inner is not None)))

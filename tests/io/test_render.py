@@ -220,3 +220,20 @@ def test_writer_output_is_the_same_with_and_without_arrow(monkeypatch, tmp_path)
             writer.close()
             outs.append(out.getvalue())
     assert outs[:3] == outs[3:]
+
+
+@pytest.mark.parametrize("value", [0.0, -0.0, 1.0, 2.302585092994046, 1.5e-05, 3e-07, 1e22, float("nan"), float("inf")])
+def test_constant_columns_are_formatted_once_with_the_same_bytes(value):
+    # Issue 20: a column with one value on every row (K, log K) is formatted once; bit for bit one value, so a
+    # column of 0.0 with a -0.0 in it is not constant.
+    pytest.importorskip("pyarrow")
+    from entcli.io.arrow import number_lines
+    from entcli.io.numbers import format_numbers
+
+    n = 5
+    col, ks = np.full(n, value), np.full(n, 10, dtype=np.int64)
+    mixed = np.zeros(n)
+    mixed[-1] = -0.0
+    want = "".join(",".join(parts) + "\n" for parts in zip(format_numbers(col), format_numbers(ks),
+                                                          format_numbers(mixed), strict=True))
+    assert number_lines([col, ks, mixed], n, ",").decode() == want
