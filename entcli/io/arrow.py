@@ -318,7 +318,9 @@ def columnar_source(path: str, roles: Roles
         batches = (reader.get_batch(i).select(chosen) for i in range(reader.num_record_batches))
 
     def arrays() -> Iterator[tuple[NDArray[np.float64], dict[str, NDArray[Any]] | None]]:
-        for batch in batches:
+        from entcli.io.ahead import prefetched
+
+        for batch in prefetched(batches):  # the next batch decoded while this one is computed and written
             cols = []
             for i in layout.outcomes:
                 column = batch.column(names[i])

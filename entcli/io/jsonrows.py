@@ -29,6 +29,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from entcli.errors import InputError, NoRows
+from entcli.io.ahead import read_ahead
 from entcli.io.blocks import BadRowHandler, Block, Bytes, RowsBeforeError, Source
 from entcli.io.roles import Layout, Roles, listed, resolve, select
 from entcli.io.text import MAX_LINE_BYTES, PROMPT_WAIT, decode_partly, is_content_line, read_chunks
@@ -483,8 +484,6 @@ def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler
         return _block(rows, start, numbers.__getitem__, fields, len(shape.layout.outcomes)) if rows else None  # type: ignore[union-attr]
 
     def blocks() -> Iterator[Block]:
-        from entcli.io.text import _read_ahead
-
         start = 0
         parser: Any = None
         line = 1
@@ -515,7 +514,7 @@ def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler
             else:
                 text, error = decode_partly(raw, name, line, on_bad)
                 block, newlines = in_python(text, line, start), text.count("\n")
-            ahead = _read_ahead(raw_chunks, parser) if parser and error is None else None
+            ahead = read_ahead(raw_chunks, parser) if parser and error is None else None
             if block is not None:
                 yield block
                 start += len(block.values)

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from entcli.errors import InputError, NoRows
+from entcli.io.ahead import read_ahead
 from entcli.io.blocks import BadRowHandler, Block, Bytes, RowsBeforeError, Source
 from entcli.io.roles import Layout, Roles, listed, resolve
 
@@ -458,7 +459,7 @@ def _text_blocks(
             newlines = text.count("\n")
         # Read and parse the next chunk while this block is computed and written: pyarrow's parser releases the
         # GIL, so the two cores work (a chunk a NumPy reader must see is parsed here later).
-        ahead = _read_ahead(chunks, fast) if callable(fast) and pending is None else None
+        ahead = read_ahead(chunks, fast) if callable(fast) and pending is None else None
         yield from _cut(Block(rows, start, line_of, fields=fields))
         start += len(rows)
         if pending is not None:
@@ -474,35 +475,6 @@ def _text_blocks(
     if start == 0:
         raise NoRows(f"{name}: no rows to read (only a header, blank lines or comments)",
                          header_hint or "give one distribution per line")
-
-
-def _read_ahead(chunks: Iterator[bytes], fast: Callable[[bytes], Any]) -> Callable[[], tuple[bytes | None, Any]]:
-    """Start reading the next chunk and parsing it with pyarrow (None where it cannot) in a thread; the function
-    returned waits for (chunk, parse), (None, None) at the end, or raises the reading's error.
-
-    A daemon thread, not a pool: when the consumer stops early (an error, ``| head``) a read-ahead still waiting
-    on a pipe that stays open must hold up neither the exit nor anything else; its chunk is never used."""
-    import queue
-    import threading
-
-    box: queue.Queue[tuple[bool, Any]] = queue.Queue(1)
-
-    def work() -> None:
-        try:
-            raw = next(chunks, None)
-            box.put((True, (raw, fast(raw) if raw is not None else None)))
-        except BaseException as e:  # noqa: BLE001 - raised in the consumer's thread, when it asks for this chunk
-            box.put((False, e))
-
-    threading.Thread(target=work, name="entcli-parse", daemon=True).start()
-
-    def result() -> tuple[bytes | None, Any]:
-        ok, value = box.get()
-        if not ok:
-            raise value
-        return value
-
-    return result
 
 
 def _parse_table(
