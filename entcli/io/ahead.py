@@ -58,3 +58,12 @@ def prefetched(items: Iterator[T]) -> Iterator[T]:
             return
         pending = in_thread(lambda: next(items, done), "entcli-read")
         yield item  # type: ignore[misc]
+
+
+def advance(ahead: Callable[[], tuple[bytes | None, Any]] | None, chunks: Iterator[bytes]
+            ) -> tuple[bytes | None, tuple[Any] | None]:
+    """The next chunk and, boxed, its parse: from the :func:`read_ahead` started for it, else read now (no parse)."""
+    if ahead is None:
+        return next(chunks, None), None
+    raw, parsed = ahead()
+    return raw, (parsed,)

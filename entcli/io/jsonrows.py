@@ -29,7 +29,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from entcli.errors import InputError, NoRows
-from entcli.io.ahead import read_ahead
+from entcli.io.ahead import advance, read_ahead
 from entcli.io.blocks import BadRowHandler, Block, Bytes, RowsBeforeError, Source
 from entcli.io.roles import Layout, Roles, listed, resolve, select
 from entcli.io.text import MAX_LINE_BYTES, PROMPT_WAIT, decode_partly, is_content_line, read_chunks
@@ -521,11 +521,7 @@ def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler
             if error is not None:
                 raise error
             line += newlines
-            if ahead is not None:
-                raw, parse = ahead()
-                ready = (parse,)
-            else:
-                raw, ready = next(raw_chunks, None), None
+            raw, ready = advance(ahead, raw_chunks)
         if start == 0:
             raise NoRows(f"{name}: no rows to read (empty input)", "give one JSON array per line")
 

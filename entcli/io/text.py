@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from entcli.errors import InputError, NoRows
-from entcli.io.ahead import read_ahead
+from entcli.io.ahead import advance, read_ahead
 from entcli.io.blocks import BadRowHandler, Block, Bytes, RowsBeforeError, Source
 from entcli.io.roles import Layout, Roles, listed, resolve
 
@@ -465,11 +465,7 @@ def _text_blocks(
         if pending is not None:
             raise pending
         line += newlines
-        if ahead is not None:
-            raw, parse = ahead()
-            ready = (parse,)
-        else:
-            raw = next(chunks, None)
+        raw, ready = advance(ahead, chunks)
         if raw is None:
             break
     if start == 0:
