@@ -389,7 +389,7 @@ def _strings(texts: list[str]) -> Any:
 
     data = "".join(texts).encode("ascii")
     offsets = np.zeros(len(texts) + 1, dtype=np.int32)
-    np.cumsum([len(t) for t in texts], out=offsets[1:])
+    np.cumsum(np.fromiter(map(len, texts), dtype=np.int32, count=len(texts)), out=offsets[1:])
     return pa.Array.from_buffers(pa.string(), len(texts), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
 
@@ -479,6 +479,18 @@ def _mask(mask: NDArray[np.bool_]) -> Any:
     return pa.Array.from_buffers(pa.bool_(), len(mask), [None, pa.py_buffer(np.packbits(mask, bitorder="little"))])
 
 
+def _key_texts(col: NDArray[Any]) -> Any:
+    """A text column as an Arrow string array, where each value is written as it is: ASCII strings with no
+    separator, quote or line end (else None: the Python writer quotes them; JSON's numbers and nulls are its too)."""
+    items = col.tolist()
+    if col.dtype.kind == "O" and not set(map(type, items)) <= {str}:
+        return None
+    joined = "".join(items)
+    if not joined.isascii() or any(c in joined for c in ',\t"\n\r'):
+        return None
+    return _strings(items)
+
+
 def _constant_column(col: NDArray[Any]) -> bool:
     """True when every value of a 1-D numeric column has the first one's bits (so 0.0 and -0.0 differ)."""
     bits = np.ascontiguousarray(col).view(np.int64 if col.dtype.itemsize == 8 else f"i{col.dtype.itemsize}")
@@ -489,8 +501,9 @@ def number_lines(columns: list[NDArray[Any] | str], n: int, sep: str, inner: str
     """The text of ``n`` rows, each ``columns`` joined by ``sep`` and ended by a newline, formatted and joined by
     Arrow (no Python string per number), byte for byte what :func:`entcli.io.numbers.format_numbers` and a join
     write. A column is a 1-D array of floats or integers, a 2-D array (a vector per row: its elements joined by
-    ``inner``, or each a column of its own when ``inner`` is None) or a string repeated on every row. None where
-    this does not apply (text keys, matrices, other dtypes): the caller formats in Python.
+    ``inner``, or each a column of its own when ``inner`` is None), a string repeated on every row or a text key
+    (ASCII strings that need no quotes). None where this does not apply (keys to quote, JSON's non-string keys,
+    matrices, other dtypes): the caller formats in Python.
 
     Formatting is most of a batch run's time where many numbers are written (softmax, normalize, simulate): a
     big block's second half of rows is formatted by another thread meanwhile, so both cores do it."""
@@ -517,6 +530,12 @@ def _lines(columns: list[NDArray[Any] | str], n: int, sep: str, inner: str | Non
             if not col.isascii() or any(c in col for c in ',\t"\n\r'):
                 return None
             plan.append(("text", _constant(col, n)))
+            continue
+        if col.ndim == 1 and col.dtype.kind in "OU":  # a text key carried from the input
+            keys = _key_texts(col)
+            if keys is None:
+                return None
+            plan.append(("text", keys))
             continue
         if col.ndim > 2 or col.dtype.kind not in "fiu":
             return None

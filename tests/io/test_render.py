@@ -194,7 +194,8 @@ def test_arrow_lines_decline_what_they_cannot_write():
     pytest.importorskip("pyarrow")
     from entcli.io.arrow import number_lines
 
-    assert number_lines([np.array(["a", "b"], dtype=object)], 2, ",") is None  # text keys: quoting is Python's
+    assert number_lines([np.array(["a,1", "b"], dtype=object)], 2, ",") is None  # a key to quote: Python's
+    assert number_lines([np.array(["a", "b"], dtype=object)], 2, ",") == b"a\nb\n"  # keys as they are: Arrow's
     assert number_lines([np.zeros((2, 2, 2))], 2, ",") is None  # matrices
     assert number_lines(["a,b"], 2, ",") is None  # a constant that needs quoting
 
@@ -237,3 +238,28 @@ def test_constant_columns_are_formatted_once_with_the_same_bytes(value):
     want = "".join(",".join(parts) + "\n" for parts in zip(format_numbers(col), format_numbers(ks),
                                                           format_numbers(mixed), strict=True))
     assert number_lines([col, ks, mixed], n, ",").decode() == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab1_ -.,\t\"\n\ré")), max_size=6)
+                | st.sampled_from(["r0", "id 7", ""]), min_size=2, max_size=30),
+       st.sampled_from([",", "\t"]), st.booleans())
+def test_text_keys_written_by_arrow_are_the_python_writers_bytes(keys, sep, as_unicode_array):
+    # Keys carried from the input: Arrow writes those that need no quotes; any other block is the Python writer's
+    # (quotes, non-ASCII), so the bytes never differ.
+    pytest.importorskip("pyarrow")
+    from entcli.io.arrow import number_lines
+    from entcli.io.numbers import format_numbers
+
+    n = len(keys)
+    col = np.array(keys, dtype=str) if as_unicode_array else np.array(keys, dtype=object)
+    x = np.linspace(0.0, 1.0, n)
+    got = number_lines([col, x], n, sep)
+    style = "csv" if sep == "," else "tsv"
+    want = "".join(sep.join(pair) + "\n" for pair in zip(format_numbers(col, None, style), format_numbers(x),
+                                                         strict=True))
+    needs_python = any(not k.isascii() or any(c in k for c in ',\t"\n\r') for k in keys)
+    assert (got is None) == needs_python
+    if got is not None:
+        assert got.decode() == want
+    assert number_lines([np.array(["a", 3, None], dtype=object), x[:3]], 3, sep) is None  # JSON's keys
