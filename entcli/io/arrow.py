@@ -32,8 +32,8 @@ def available() -> bool:
     return True
 
 
-#: What a CSV chunk parser returns: the outcome columns as float64, the text columns (or None), and how many
-#: newlines the chunk holds (its reader's line count moves on by that much).
+#: What a chunk parser (CSV or JSON Lines) returns: the outcome columns as float64, the text columns (or None), and
+#: how many newlines the chunk holds (its reader's line count moves on by that much).
 Parsed = tuple[NDArray[np.float64], "dict[str, NDArray[Any]] | None", int]
 
 
