@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -98,9 +99,11 @@ def json_lines_parser(field: str | None, names: list[str] | None, outcomes: tupl
         except pa.ArrowInvalid:
             return None
         # One row a line: a blank or comment line, two rows on a line or a row over two are the Python reader's to
-        # read or name (pyarrow skips blank lines and breaks rows at no particular place).
+        # read or name. pyarrow skips blank lines and takes rows wherever they break, but it reads two rows from a
+        # line only where one object follows another after blanks: with no such line, it has fewer rows than lines
+        # wherever a line is not one row, so as many rows as lines means each line is one.
         newlines = data.count(b"\n")
-        if table.num_rows != newlines + (not data.endswith(b"\n")) or \
+        if table.num_rows != newlines + (not data.endswith(b"\n")) or _TWO_ON_A_LINE.search(data) or \
                 any(column.null_count for column in table.columns):
             return None
         values = _distribution(table, field, names, width)
@@ -128,6 +131,11 @@ def json_array_lines_parser(width: int, outcomes: tuple[int, ...]) -> Callable[[
         return None if result is None else (result[0], None, result[2])
 
     return arrays
+
+
+#: One JSON object right after another on a line, which pyarrow reads as two rows (JSON's blanks between them;
+#: a line end between them is two lines).
+_TWO_ON_A_LINE = re.compile(rb"\}[ \t]*\{")
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -363,7 +371,8 @@ def to_numpy(column: Any) -> NDArray[Any]:
         dtype = np.dtype(f"{kind}{arr.type.bit_width // 8}")
         if not len(arr):
             return np.zeros(0, dtype=dtype)
-        return np.frombuffer(arr.buffers()[1], dtype=dtype, count=len(arr), offset=arr.offset)
+        # A slice (a batch of a table, a list's values) starts ``offset`` elements into its buffer.
+        return np.frombuffer(arr.buffers()[1], dtype=dtype, count=len(arr), offset=arr.offset * dtype.itemsize)
     return np.array(arr.to_pylist(), dtype=object)
 
 

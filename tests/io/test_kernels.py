@@ -59,3 +59,26 @@ def test_a_pyarrow_without_the_names_gets_the_wrappers(monkeypatch):
         assert arrow.float_strings(np.array([1.5e-5, 2.0, 3e-7, 0.25])) == ["1.5e-05", "2.0", "3e-07", "0.25"]
     finally:
         kernels._by_name.cache_clear()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64", "int32", "uint8"])
+def test_to_numpy_of_a_slice_starts_at_its_offset(dtype):
+    # Found while moving JSON Lines to list slices: the offset (in elements) was passed as bytes, so every slice of a
+    # buffer read other numbers (an Arrow table of more than 65,536 rows given to entcli.frame: its later batches).
+    import pyarrow as pa
+
+    values = np.arange(40).astype(dtype)
+    arr = pa.Array.from_buffers(pa.from_numpy_dtype(values.dtype), len(values), [None, pa.py_buffer(values)])
+    for start, length in ((0, 40), (1, 3), (7, 20), (39, 1), (40, 0)):
+        assert arrow.to_numpy(arr.slice(start, length)).tolist() == values[start:start + length].tolist()
+
+
+def test_a_big_arrow_table_reads_as_its_numbers():
+    import pyarrow as pa
+
+    from entcli import frame
+
+    p = np.random.default_rng(0).dirichlet(np.ones(3), 70_000)  # two batches of 65,536 rows at most
+    table = pa.Table.from_arrays([pa.array(p[:, j]) for j in range(3)], names=["a", "b", "c"])
+    got = np.asarray(frame.entropy(table).column("entropy").to_pylist())
+    assert np.allclose(got, -np.sum(p * np.log(p), axis=1), rtol=1e-14, atol=0)
