@@ -105,7 +105,8 @@ def _kl_sum(p: Array, q: Array) -> Array:
         pos = p > 0
         diff = p - q
         near = pos & (np.abs(diff) < _SERIES_BELOW * q)  # true only where q > 0 (never for a NaN)
-        far = row_sums(np.where(pos & ~near, p * _log_ratio(p, q), 0.0))
+        # p = 0 adds 0 (0 ln 0 = 0); a NaN or negative p adds NaN, never 0.
+        far = row_sums(np.where((p != 0) & ~near, p * _log_ratio(p, q), 0.0))
         if not near.any():
             return far
         q_near = q[near]

@@ -96,3 +96,15 @@ def test_row_max_and_logit_rows_against_the_rule(x):
     # A row of logits is bad with a NaN or +inf, or when every logit is -inf.
     rule = [any(math.isnan(v) or v == math.inf for v in r) or all(v == -math.inf for v in r) for r in x.tolist()]
     assert bad_rows(x, "logits").tolist() == rule
+
+
+def test_what_is_not_a_distribution_gives_nan_never_zero():
+    # The CLI drops such rows before computing; a library caller gets NaN, not a number that looks like a result.
+    from entcli.core.divergence import js_divergence, kl_divergence
+    from entcli.core.shannon import entropy
+
+    ok = np.array([0.5, 0.5])
+    for bad in (np.array([np.nan, 0.5]), np.array([-0.5, 1.5])):
+        assert np.isnan(kl_divergence(bad, ok)) and np.isnan(js_divergence(bad, ok)) and np.isnan(entropy(bad))
+        assert np.isnan(kl_divergence(ok, np.array([np.nan, 0.5])))
+    assert kl_divergence(np.array([0.0, 1.0]), ok) == math.log(2.0)  # 0 ln 0 = 0 still
