@@ -51,13 +51,17 @@ def read_ahead(chunks: Iterator[bytes], parse: Callable[[bytes], Any]) -> Callab
 def prefetched(items: Iterator[T]) -> Iterator[T]:
     """``items``, each made in a thread while the one before is used."""
     done = object()
-    pending = in_thread(lambda: next(items, done), "entcli-read")
+
+    def step() -> Any:
+        return next(items, done)
+
+    pending = in_thread(step, "entcli-read")
     while True:
         item = pending()
         if item is done:
             return
-        pending = in_thread(lambda: next(items, done), "entcli-read")
-        yield item  # type: ignore[misc]
+        pending = in_thread(step, "entcli-read")
+        yield item
 
 
 def advance(ahead: Callable[[], tuple[bytes | None, Any]] | None, chunks: Iterator[bytes]

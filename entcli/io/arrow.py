@@ -14,7 +14,7 @@ import functools
 import os
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 from numpy.typing import NDArray
@@ -50,9 +50,9 @@ def chunk_parser(delimiter: str | None, width: int | None = None) -> Callable[[b
     names = [f"f{i}" for i in range(width)] if width else None
     read = _Reader(pacsv.ReadOptions(column_names=names, autogenerate_column_names=names is None, use_threads=True,
                                      block_size=8 << 20),
-                   pacsv.ParseOptions(delimiter=delimiter, quote_char=False),
                    pacsv.ConvertOptions(null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False,
-                                        column_types=dict.fromkeys(names, pa.float64()) if names else None))
+                                        column_types=dict.fromkeys(names, pa.float64()) if names else None),
+                   delimiter, quote=None)
 
     def parse(data: bytes) -> Parsed | None:
         table, newlines = read(data)
@@ -188,11 +188,11 @@ def table_chunk_parser(delimiter: str | None, layout: Layout) -> Callable[[bytes
     text_columns = layout.text_columns
     generated = [f"f{i}" for i in range(layout.width)]
     read = _Reader(pacsv.ReadOptions(column_names=generated, use_threads=True, block_size=8 << 20),
-                   pacsv.ParseOptions(delimiter=delimiter, quote_char='"'),
                    pacsv.ConvertOptions(null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False,
                                         include_columns=[generated[i] for i in (*layout.outcomes, *text_columns)],
                                         column_types={**{generated[i]: pa.float64() for i in layout.outcomes},
-                                                      **{generated[i]: pa.string() for i in text_columns}}))
+                                                      **{generated[i]: pa.string() for i in text_columns}}),
+                   delimiter, quote='"')
 
     def parse(data: bytes) -> Parsed | None:
         table, newlines = read(data)
@@ -205,7 +205,7 @@ def table_chunk_parser(delimiter: str | None, layout: Layout) -> Callable[[bytes
     return parse
 
 
-def _supported(delimiter: str | None) -> bool:
+def _supported(delimiter: str | None) -> TypeGuard[str]:
     return delimiter is not None and len(delimiter) == 1 and delimiter not in "\"'#" and available()
 
 
@@ -218,14 +218,13 @@ class _Reader:
     over the bytes to count them. Once a chunk had blank lines (or where it starts with one, as the first chunk
     does where a header was blanked), it is parsed skipping them, and its newlines are counted."""
 
-    def __init__(self, read: Any, parse: Any, convert: Any) -> None:
+    def __init__(self, read: Any, convert: Any, delimiter: str, quote: str | None) -> None:
         import pyarrow.csv as pacsv
 
         self.options = read, convert
-        self.strict = pacsv.ParseOptions(delimiter=parse.delimiter, quote_char=parse.quote_char,
-                                         ignore_empty_lines=False)
-        self.lenient = pacsv.ParseOptions(delimiter=parse.delimiter, quote_char=parse.quote_char,
-                                          ignore_empty_lines=True)
+        self.quote = quote.encode() if quote else None
+        self.strict, self.lenient = (pacsv.ParseOptions(delimiter=delimiter, quote_char=quote or False,
+                                                        ignore_empty_lines=skip) for skip in (False, True))
         self.blank_lines_seen = False
 
     def __call__(self, data: bytes) -> tuple[Any, int]:
@@ -233,7 +232,7 @@ class _Reader:
             return None, 0  # comments and CR line ends: the NumPy reader's job
         # A quoted value may hold a newline, which pyarrow takes in: then a row is more than a line, which the NumPy
         # reader does not allow (it names the line), so such a chunk is its to read.
-        quoted = self.strict.quote_char and self.strict.quote_char.encode() in data
+        quoted = self.quote is not None and self.quote in data
         unended = not data.endswith(b"\n")
         if not self.blank_lines_seen and not data.startswith(b"\n"):
             table = self._read(data, self.strict)
@@ -392,11 +391,12 @@ def _numbers_array(values: NDArray[Any]) -> Any:
                                  [None, pa.py_buffer(values)])
 
 
-def _strings(texts: list[str]) -> Any:
-    """An Arrow string array of ASCII ``texts``, built from its buffers (``pa.array`` would import pandas)."""
+def _strings(texts: list[str], joined: str | None = None) -> Any:
+    """An Arrow string array of ASCII ``texts`` (``joined``: their concatenation, where the caller has it), built
+    from its buffers (``pa.array`` would import pandas)."""
     import pyarrow as pa
 
-    data = "".join(texts).encode("ascii")
+    data = ("".join(texts) if joined is None else joined).encode("ascii")
     offsets = np.zeros(len(texts) + 1, dtype=np.int32)
     np.cumsum(np.fromiter(map(len, texts), dtype=np.int32, count=len(texts)), out=offsets[1:])
     return pa.Array.from_buffers(pa.string(), len(texts), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
@@ -481,13 +481,6 @@ def _column_slice(texts: Any, index: int, n: int) -> Any:
     return texts.slice(index * n, n) if texts is not None else _strings([])
 
 
-def _mask(mask: NDArray[np.bool_]) -> Any:
-    """A NumPy mask as an Arrow boolean array (through its bits: no pandas shim)."""
-    import pyarrow as pa
-
-    return pa.Array.from_buffers(pa.bool_(), len(mask), [None, pa.py_buffer(np.packbits(mask, bitorder="little"))])
-
-
 def _key_texts(col: NDArray[Any]) -> Any:
     """A text column as an Arrow string array, where each value is written as it is: ASCII strings with no
     separator, quote or line end (else None: the Python writer quotes them; JSON's numbers and nulls are its too)."""
@@ -497,7 +490,7 @@ def _key_texts(col: NDArray[Any]) -> Any:
     joined = "".join(items)
     if not joined.isascii() or any(c in joined for c in ',\t"\n\r'):
         return None
-    return _strings(items)
+    return _strings(items, joined)
 
 
 def _constant_column(col: NDArray[Any]) -> bool:

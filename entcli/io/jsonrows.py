@@ -454,8 +454,8 @@ def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler
 
     roles = roles or Roles()
     count = Bytes()
-    raw_chunks = read_chunks(stream, head, name=name, wait=wait, count=count, max_line=max_line)
-    chunks: Iterator[tuple[str, int]] = _decoded(raw_chunks, name, on_bad)
+    rest = read_chunks(stream, head, name=name, wait=wait, count=count, max_line=max_line)
+    chunks: Iterator[tuple[str, int]] = _decoded(rest, name, on_bad)
     # The chunks up to the first with a content line (every chunk with --fill 0: the union needs every row).
     pending = list(chunks) if roles.fill else list(_up_to_content(chunks))
     source = Source(name, iter(()), None, "jsonl", bytes=count)
@@ -487,27 +487,18 @@ def jsonl_source(stream: BinaryIO, name: str, head: bytes, on_bad: BadRowHandler
         start = 0
         parser: Any = None
         line = 1
-        # The chunks read to find the first row, decoded already; then the rest as bytes, each parsed by pyarrow in
-        # a thread while the one before is computed and written, and decoded only where Python's parser must read it
-        # (pyarrow's parser takes the chunk exactly or not at all, and says how many lines it had).
-        for text, line in pending:
-            if parser is None and shape is not None and fast and not roles.fill and len(text) >= FAST_JSON_BYTES:
-                parser = _arrow_parser(shape, first)  # type: ignore[arg-type]  # a row RowShape took: dict or list
-            parsed = parser(text.encode()) if parser else None
-            block = Block(parsed[0], start, functools.partial(operator.add, line), fields=parsed[1]) \
-                if parsed is not None else in_python(text, line, start)
-            if block is not None:
-                yield block
-                start += len(block.values)
-        if pending:
-            line += pending[-1][0].count("\n")
+        # Every chunk as bytes (those read to find the first row, decoded already, encoded back), each parsed by
+        # pyarrow in a thread while the one before is computed and written, and decoded only where Python's parser
+        # must read it (pyarrow's parser takes the chunk exactly or not at all, and says how many lines it had).
+        raw_chunks = itertools.chain((text.encode() for text, _ in pending), rest)
         raw = next(raw_chunks, None)
         ready: tuple[Any] | None = None
         while raw is not None:
             if parser is None and shape is not None and fast and not roles.fill and len(raw) >= FAST_JSON_BYTES:
-                parser = _arrow_parser(shape, first)  # type: ignore[arg-type]
+                parser = _arrow_parser(shape, first)  # type: ignore[arg-type]  # a row RowShape took: dict or list
             parsed = ready[0] if ready is not None else parser(raw) if parser else None
             error = None
+            block: Block | None
             if parsed is not None:
                 block, newlines = Block(parsed[0], start, functools.partial(operator.add, line), fields=parsed[1]), \
                     parsed[2]
