@@ -803,7 +803,6 @@ def summed(key: str, value: T, add: Callable[[T, T], T]) -> T | None:
 def batch_row(make: Callable[[], Columns]) -> Iterator[tuple[Columns, Block]]:
     """The one result of a batch reduction, ``make()``: at once, or in a distributed run's client once the
     partitions' totals are merged (a :class:`~entcli.cli.distributed.Later`)."""
-
     if current_plan() is not None:
         from entcli.cli.distributed import Later
 

@@ -24,7 +24,7 @@ def _scaled(z: ArrayLike, temperature: float) -> NDArray[np.float64]:
 
 
 def _row_max(z: NDArray[np.float64]) -> NDArray[np.float64]:
-    m = row_max(z)[..., None] if z.ndim == 2 else np.max(z, axis=-1, keepdims=True)
+    m = row_max(z)[..., None]
     # A row of all -inf (or with NaN/+inf, which callers reject) has no finite maximum: shift by 0.
     return np.where(np.isfinite(m), m, 0.0)
 
